@@ -1,0 +1,55 @@
+// The gateway's own errors: one table of stable codes. Upstream HTTP errors are never turned into
+// these; they are forwarded byte for byte. Only server/error-handler.ts writes their bodies.
+
+export interface ErrorSpec {
+  status: number
+  /** Anthropic `error.type`. */
+  type: string
+  /** Whether a client retry can help; false adds `x-should-retry: false`. */
+  retryable: boolean
+}
+
+export const ERRORS = {
+  SWY_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
+  SWY_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false },
+  SWY_ERR_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false },
+  SWY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', retryable: false },
+  SWY_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
+  SWY_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },
+  SWY_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error', retryable: false },
+  SWY_ERR_MODEL_UNAVAILABLE: { status: 400, type: 'invalid_request_error', retryable: false },
+  SWY_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
+  SWY_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },
+  SWY_ERR_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true },
+  SWY_ERR_SHUTTING_DOWN: { status: 503, type: 'api_error', retryable: true },
+  SWY_ERR_INTERNAL: { status: 500, type: 'api_error', retryable: true }
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly type: string
+  readonly retryable: boolean
+
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    const spec: ErrorSpec = ERRORS[code]
+    this.name = 'GatewayError'
+    this.code = code
+    this.status = spec.status
+    this.type = spec.type
+    this.retryable = spec.retryable
+  }
+}
+
+export function isGatewayError (err: unknown): err is GatewayError {
+  const code = (err as { code?: unknown } | null)?.code
+  return err instanceof Error && typeof code === 'string' && code in ERRORS
+}
+
+/** The Anthropic error envelope (anthropic-api.md §6.1). */
+export function errorEnvelope (type: string, message: string, requestId: string): string {
+  return JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId })
+}
