@@ -1,0 +1,184 @@
+// Pure. Parsed policy file (+ parsed model catalog) → the frozen RuntimeConfig every request reads,
+// or every issue found, each with its path. Defaults come from ./defaults.ts; accepted keys from
+// ./schema.ts. No I/O, no clock: `nowMs` and the environment overrides are passed in.
+
+import { compileCatalog } from '../catalog/compile.js'
+import type { ModelCatalog } from '../catalog/types.js'
+import { compilePolicy } from '../policy/compile.js'
+import { decide } from '../policy/decide.js'
+import { toRoutingInput } from '../policy/input.js'
+import type { CompiledPolicy } from '../policy/types.js'
+import { isRecord } from '../types/anthropic.js'
+import { Checker, describeValue, pathOf } from './checker.js'
+import { DEFAULTS } from './defaults.js'
+import type { ConfigIssue } from './issues.js'
+import { NAME_PATTERN, SHA256_PATTERN } from './schema.js'
+import type { CacheConfig, RuntimeConfig, TenantConfig, UpstreamConfig } from './types.js'
+import { parseDurationMs, parseSizeBytes } from './units.js'
+
+export interface CompileOptions {
+  /** Where the file came from (null for inline configs), recorded in `source`. */
+  path: string | null
+  /** Load time, recorded in `source.loadedAtMs`; also the date of the sample decision. */
+  nowMs: number
+  /** Environment variables win over the file (12-factor). */
+  envOverrides: { upstreamUrl?: string | undefined }
+}
+
+/** Path used for issues about the document as a whole. */
+export const ROOT_PATH = '(top level)'
+
+/**
+ * @example compileConfig(parseYaml(text), parseYaml(catalogText), { path: 'config/gateway.yaml', nowMs: Date.now(), envOverrides: {} })
+ */
+export function compileConfig (raw: unknown, catalogRaw: unknown, options: CompileOptions): { config: RuntimeConfig } | { issues: ConfigIssue[] } {
+  const check = new Checker()
+  if (raw !== null && raw !== undefined && !isRecord(raw)) return { issues: [{ path: ROOT_PATH, message: `must be a mapping, got ${describeValue(raw)}` }] }
+  const root = raw === null || raw === undefined ? {} : check.object(raw, '', 'root') ?? {}
+  const upstream = compileUpstream(root.upstream, check, options.envOverrides.upstreamUrl)
+  const publicUrl = root.public_url === null ? null : check.url(root.public_url, 'public_url')
+  const cache = compileCache(root.cache, check)
+  const tenants = compileTenants(root.tenants, check)
+  const compiledCatalog = compileModels(catalogRaw, root.models, check)
+  if (compiledCatalog === null) return { issues: check.issues }
+  const catalog = compiledCatalog.catalog
+  const policy = compilePolicy(root, catalog, check)
+  if (check.issues.length > 0) return { issues: check.issues }
+  const sampleProblem = trySampleDecisions(policy, catalog, options.nowMs)
+  if (sampleProblem !== null) return { issues: [{ path: 'routes', message: sampleProblem }] }
+  const config: RuntimeConfig = {
+    upstream,
+    publicUrl,
+    cache,
+    tenants,
+    catalog,
+    policy,
+    source: { path: options.path, loadedAtMs: options.nowMs }
+  }
+  return { config: deepFreeze(config, new Set<object>([catalog])) }
+}
+
+/** Path prefix for issues inside the catalog file itself (not this file's `models:`). */
+export const CATALOG_PATH = '(model catalog)'
+
+/**
+ * The shipped catalog with this file's `models:` merged over it. The catalog file is compiled
+ * alone first so that its own issues are not blamed on this file's `models:` list.
+ */
+function compileModels (catalogRaw: unknown, overrides: unknown, check: Checker): { catalog: ModelCatalog } | null {
+  const alone = compileCatalog(catalogRaw)
+  if ('issues' in alone) {
+    for (const issue of alone.issues) check.add(`${CATALOG_PATH} ${issue.path}`, issue.message)
+    return null
+  }
+  if (overrides === undefined || overrides === null) return alone
+  const merged = compileCatalog(catalogRaw, overrides)
+  if ('issues' in merged) {
+    for (const issue of merged.issues) check.add(issue.path, issue.message)
+    return null
+  }
+  return merged
+}
+
+function compileUpstream (raw: unknown, check: Checker, urlOverride: string | undefined): UpstreamConfig {
+  const fields = check.object(raw, 'upstream', 'upstream') ?? {}
+  const url = check.url(fields.url, 'upstream.url') ?? DEFAULTS.upstream.url
+  const ms = (key: keyof typeof DEFAULTS.upstream & `${string}_${string}`): number =>
+    positiveMs(check, fields[key], pathOf('upstream', key)) ?? defaultMs(DEFAULTS.upstream[key])
+  return {
+    url: urlOverride ?? url,
+    connectTimeoutMs: ms('connect_timeout'),
+    headersTimeoutMs: ms('headers_timeout'),
+    bodyTimeoutMs: ms('body_timeout'),
+    fallbackRetryBudgetMs: check.durationMs(fields.fallback_retry_budget, 'upstream.fallback_retry_budget') ?? defaultMs(DEFAULTS.upstream.fallback_retry_budget)
+  }
+}
+
+function compileCache (raw: unknown, check: Checker): CacheConfig {
+  const fields = check.object(raw, 'cache', 'cache') ?? {}
+  const ttlMs = positiveMs(check, fields.ttl, 'cache.ttl') ?? defaultMs(DEFAULTS.cache.ttl)
+  if (ttlMs % 1000 !== 0) check.add('cache.ttl', 'must be whole seconds')
+  const bytes = (key: 'max_entry_bytes' | 'memory_max_bytes' | 'compress_over_bytes'): number =>
+    check.sizeBytes(fields[key], pathOf('cache', key)) ?? (parseSizeBytes(DEFAULTS.cache[key]) ?? 0)
+  let sharedScope: string | null = null
+  if (fields.shared_scope !== null) sharedScope = check.string(fields.shared_scope, 'cache.shared_scope')
+  return {
+    mode: check.oneOf(fields.mode, 'cache.mode', ['deterministic', 'all', 'off'] as const) ?? DEFAULTS.cache.mode,
+    ttlSeconds: Math.floor(ttlMs / 1000),
+    maxEntryBytes: bytes('max_entry_bytes'),
+    memoryMaxBytes: bytes('memory_max_bytes'),
+    compressOverBytes: bytes('compress_over_bytes'),
+    operationTimeoutMs: positiveMs(check, fields.operation_timeout, 'cache.operation_timeout') ?? defaultMs(DEFAULTS.cache.operation_timeout),
+    lockWaitMs: check.durationMs(fields.lock_wait, 'cache.lock_wait') ?? defaultMs(DEFAULTS.cache.lock_wait),
+    sharedScope
+  }
+}
+
+const TENANT_NAME = new RegExp(NAME_PATTERN)
+const SHA256 = new RegExp(SHA256_PATTERN)
+
+function compileTenants (raw: unknown, check: Checker): TenantConfig[] {
+  const tenants: TenantConfig[] = []
+  const list = check.array(raw, 'tenants') ?? []
+  list.forEach((entry, i) => {
+    const path = pathOf('tenants', i)
+    const fields = check.object(entry, path, 'tenant')
+    if (fields === null) return
+    if (fields.name === undefined) check.add(pathOf(path, 'name'), 'required')
+    const name = check.string(fields.name, pathOf(path, 'name'), { pattern: TENANT_NAME, patternHint: 'must be 1–64 letters, digits, _ . : or - (it becomes a metric label)' })
+    if (name !== null && tenants.some((tenant) => tenant.name === name)) check.add(pathOf(path, 'name'), `duplicate tenant "${name}"`)
+    const credentialSha256: string[] = []
+    const digests = check.array(fields.api_key_sha256, pathOf(path, 'api_key_sha256')) ?? []
+    digests.forEach((digest, j) => {
+      const hex = check.string(digest, pathOf(pathOf(path, 'api_key_sha256'), j), { pattern: SHA256, patternHint: 'must be a sha256 hex digest (64 hex characters) of the key, e.g. `printf %s "$KEY" | sha256sum`' })
+      if (hex !== null) credentialSha256.push(hex.toLowerCase())
+    })
+    const headers: Record<string, string> = {}
+    for (const [header, value] of Object.entries(check.map(fields.headers, pathOf(path, 'headers')) ?? {})) {
+      const text = check.string(value, pathOf(pathOf(path, 'headers'), header))
+      if (text !== null) headers[header.toLowerCase()] = text
+    }
+    if (credentialSha256.length === 0 && Object.keys(headers).length === 0) check.add(path, 'matches no request: give api_key_sha256 or headers')
+    if (name !== null) tenants.push({ name, credentialSha256, headers })
+  })
+  return tenants
+}
+
+function positiveMs (check: Checker, value: unknown, path: string): number | null {
+  const ms = check.durationMs(value, path)
+  if (ms === 0) {
+    check.add(path, 'must be greater than 0')
+    return null
+  }
+  return ms
+}
+
+function defaultMs (duration: string): number {
+  return parseDurationMs(duration) ?? 0
+}
+
+/**
+ * Runs a few sample requests through `decide`, the way Envoy test-runs a compiled CEL program: a
+ * plain Sonnet request and one per virtual model. Returns the problem, or null.
+ */
+function trySampleDecisions (policy: CompiledPolicy, catalog: ModelCatalog, nowMs: number): string | null {
+  const today = new Date(nowMs).toISOString().slice(0, 10)
+  const models = ['claude-sonnet-4-5', ...policy.virtualModels.map((model) => model.id)]
+  try {
+    for (const model of models) {
+      const body = { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Hello' }] }
+      decide(toRoutingInput(body, { 'x-sample': '1' }), policy, catalog, 0.5, today, { trace: true })
+    }
+    return null
+  } catch (err) {
+    return `a sample request failed to evaluate: ${err instanceof Error ? err.message : String(err)}`
+  }
+}
+
+/** Freezes plain objects and arrays all the way down (RegExps too); `skip` stays as it is. */
+function deepFreeze<T> (value: T, skip: Set<object>): T {
+  if (typeof value !== 'object' || value === null || skip.has(value) || Object.isFrozen(value)) return value
+  skip.add(value)
+  for (const child of Object.values(value)) deepFreeze(child, skip)
+  return Object.freeze(value)
+}

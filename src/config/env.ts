@@ -1,0 +1,111 @@
+// Pure. Reads the process environment (passed in) into typed settings. An invalid value is
+// returned as one issue naming the variable, so start-up can fail with one clear line.
+
+export interface EnvConfig {
+  port: number
+  host: string
+  /** Overrides the policy file's `upstream.url` when set. */
+  upstreamUrl: string | null
+  configPath: string
+  redisUrl: string | null
+  logLevel: string
+  metricsPort: number | null
+  metricsToken: string | null
+  /** Overrides the policy file's `public_url` when set. */
+  publicUrl: string | null
+  bodyLimitBytes: number
+  shutdownTimeoutMs: number
+}
+
+export interface EnvIssue { variable: string; message: string }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export function readEnv (env: Readonly<Record<string, string | undefined>>): { config: EnvConfig } | { issue: EnvIssue } {
+  try {
+    return {
+      config: {
+        port: port(env, 'PORT', 8080),
+        host: text(env, 'HOST', '0.0.0.0'),
+        upstreamUrl: optionalUrl(env, 'ANTHROPIC_UPSTREAM_URL'),
+        configPath: text(env, 'GATEWAY_CONFIG', 'config/gateway.yaml'),
+        redisUrl: redisUrl(env),
+        logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+        metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : port(env, 'METRICS_PORT', 0),
+        metricsToken: nonEmpty(env.METRICS_TOKEN),
+        publicUrl: optionalUrl(env, 'PUBLIC_URL'),
+        bodyLimitBytes: positiveInt(env, 'BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+        shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000)
+      }
+    }
+  } catch (err) {
+    if (err instanceof EnvError) return { issue: { variable: err.variable, message: err.message } }
+    throw err
+  }
+}
+
+class EnvError extends Error {
+  constructor (readonly variable: string, message: string) {
+    super(`${variable}: ${message}`)
+  }
+}
+
+function nonEmpty (value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value.trim()
+}
+
+function text (env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): string {
+  return nonEmpty(env[name]) ?? fallback
+}
+
+function port (env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name])
+  if (raw === null) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value > 65535) throw new EnvError(name, `"${raw}" is not a port number (0-65535)`)
+  return value
+}
+
+function positiveInt (env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name])
+  if (raw === null) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new EnvError(name, `"${raw}" is not a positive integer`)
+  return Number(raw)
+}
+
+function oneOf (env: Readonly<Record<string, string | undefined>>, name: string, allowed: string[], fallback: string): string {
+  const raw = nonEmpty(env[name])
+  if (raw === null) return fallback
+  if (!allowed.includes(raw)) throw new EnvError(name, `"${raw}" is not one of ${allowed.join(', ')}`)
+  return raw
+}
+
+function optionalUrl (env: Readonly<Record<string, string | undefined>>, name: string): string | null {
+  const raw = nonEmpty(env[name])
+  if (raw === null) return null
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new EnvError(name, `"${raw}" is not an absolute URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EnvError(name, `"${raw}" must be an http(s) URL`)
+  return raw.replace(/\/+$/, '')
+}
+
+function redisUrl (env: Readonly<Record<string, string | undefined>>): string | null {
+  const raw = nonEmpty(env.REDIS_URL)
+  if (raw === null) return null
+  if (!/^rediss?:\/\//.test(raw)) throw new EnvError('REDIS_URL', `"${redact(raw)}" must start with redis:// or rediss://`)
+  try {
+    void new URL(raw)
+  } catch {
+    throw new EnvError('REDIS_URL', `"${redact(raw)}" is not a valid URL`)
+  }
+  return raw
+}
+
+/** Never print a Redis password in a start-up error. */
+function redact (url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

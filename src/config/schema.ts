@@ -1,0 +1,199 @@
+// The policy file's shape, written once as a JSON Schema (draft 2020-12). Editors validate against
+// the generated config/gateway.schema.json (`npx switchyard schema`); compileConfig takes every
+// accepted key name from here, so the two cannot drift (test/unit/config/schema.test.ts).
+// Also the typo and rename hints for unknown keys.
+
+import { DEFAULTS } from './defaults.js'
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js'
+
+type Schema = Readonly<Record<string, unknown>>
+
+const duration = (description: string, fallback?: string): Schema => ({
+  type: 'string', pattern: DURATION_PATTERN, description, ...(fallback === undefined ? {} : { default: fallback })
+})
+const size = (description: string, fallback: string): Schema => ({
+  description,
+  default: fallback,
+  oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: SIZE_PATTERN }]
+})
+const globs = (description: string): Schema => ({
+  description,
+  oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }]
+})
+const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` })
+
+/** Rule names and tenant names become header values and metric labels: keep them plain. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$'
+export const SHA256_PATTERN = '^[0-9a-fA-F]{64}$'
+
+const UPSTREAM = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Where requests go. The ANTHROPIC_UPSTREAM_URL environment variable overrides `url`.',
+  properties: {
+    url: { type: 'string', pattern: '^https?://', default: DEFAULTS.upstream.url, description: 'Origin plus optional base path.' },
+    connect_timeout: duration('TCP/TLS connect timeout.', DEFAULTS.upstream.connect_timeout),
+    headers_timeout: duration('Time allowed until the response headers arrive.', DEFAULTS.upstream.headers_timeout),
+    body_timeout: duration('Longest silence allowed between two body chunks.', DEFAULTS.upstream.body_timeout),
+    fallback_retry_budget: duration('Total time spent honouring retry-after before trying the next fallback model.', DEFAULTS.upstream.fallback_retry_budget)
+  }
+} as const
+
+const CACHE = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'The response cache (defaults apply to every route; a route can override with `action.cache`).',
+  properties: {
+    mode: { enum: ['deterministic', 'all', 'off'], default: DEFAULTS.cache.mode, description: 'deterministic: only temperature-0 requests; all: every cacheable request; off.' },
+    ttl: duration('How long an entry lives.', DEFAULTS.cache.ttl),
+    max_entry_bytes: size('Entries larger than this are not stored.', DEFAULTS.cache.max_entry_bytes),
+    memory_max_bytes: size('Byte bound of the in-memory LRU (used when REDIS_URL is unset).', DEFAULTS.cache.memory_max_bytes),
+    compress_over_bytes: size('Entries larger than this are gzip-compressed.', DEFAULTS.cache.compress_over_bytes),
+    operation_timeout: duration('Per-operation store timeout; past it the request goes on uncached.', DEFAULTS.cache.operation_timeout),
+    lock_wait: duration('How long a miss waits for an identical in-flight miss.', DEFAULTS.cache.lock_wait),
+    shared_scope: { type: ['string', 'null'], minLength: 1, description: 'When set, every tenant shares this cache scope instead of one scope per credential.' }
+  }
+} as const
+
+const TENANT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  description: 'A named tenant, for metrics labels and cache scope. Assigned by credential hash or by header.',
+  properties: {
+    name: { type: 'string', pattern: NAME_PATTERN },
+    api_key_sha256: { type: 'array', items: { type: 'string', pattern: SHA256_PATTERN }, description: 'sha256 hex digests of API keys or bearer tokens (never the keys themselves).' },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Header name → exact value; any one matching assigns the tenant.' }
+  }
+} as const
+
+const VIRTUAL_MODEL = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  description: 'A model name that exists only in the gateway (listed by GET /v1/models); a rule must map it to a real model. Claude Code lists only ids containing "claude".',
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    display_name: { type: 'string' },
+    description: { type: 'string' }
+  }
+} as const
+
+const MATCH = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'All listed conditions must hold. No conditions: every request matches.',
+  properties: {
+    model: globs('Glob or list of globs on the requested model (`*` any run, `?` one character).'),
+    header: { type: 'object', additionalProperties: globs('Glob(s) on the header value.'), description: 'Header name → glob; the header must be present and match.' },
+    metadata_user_id: globs('Glob(s) on metadata.user_id; absent never matches.'),
+    max_input_tokens: { type: 'integer', minimum: 0, description: 'Estimated input tokens ≤ this.' },
+    min_input_tokens: { type: 'integer', minimum: 0, description: 'Estimated input tokens ≥ this.' },
+    has_tools: { type: 'boolean', description: 'The request defines tools.' },
+    has_images: { type: 'boolean', description: 'The request has image blocks (anywhere, including tool results) or PDF documents.' },
+    thinking: { type: 'boolean', description: 'Extended thinking requested (thinking.type other than "disabled").' },
+    system_matches: { type: 'string', description: 'JavaScript regex on the system prompt text; a leading (?i) makes it case-insensitive.' }
+  }
+} as const
+
+const ACTION = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  not: { required: ['model', 'split'] },
+  description: 'What to do when the rule matches. `model` or `split` (not both); neither keeps the requested model.',
+  properties: {
+    model: { type: 'string', minLength: 1, description: 'Target: a catalog model id or alias, or a virtual model.' },
+    fallback: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Catalog models tried in order on 429/529/5xx/connect errors, before any byte reached the client.' },
+    split: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', exclusiveMinimum: 0 }, description: 'Model → positive weight.' },
+    sticky: { type: 'string', minLength: 1, description: '`metadata_user_id` or a header name: the same key always gets the same split choice.' },
+    cache: {
+      description: '`false` turns caching off for this route; an object overrides the global cache settings.',
+      oneOf: [{ const: false }, ref('action_cache')]
+    }
+  }
+} as const
+
+const ACTION_CACHE = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ttl: duration('Entry lifetime for this route.'),
+    mode: { enum: ['deterministic', 'all'], description: 'deterministic: only temperature-0 requests; all: every cacheable request.' }
+  }
+} as const
+
+const ROUTE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'action'],
+  properties: {
+    name: { type: 'string', pattern: NAME_PATTERN, description: 'Unique; shown in x-gateway-rule and metrics.' },
+    match: ref('match'),
+    action: ref('action'),
+    mode: { enum: ['enforce', 'shadow'], default: DEFAULTS.route.mode, description: 'shadow: evaluate and count, but do not apply.' }
+  }
+} as const
+
+const ROOT = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    upstream: ref('upstream'),
+    public_url: { type: ['string', 'null'], pattern: '^https?://', description: 'Public origin of the gateway (batch results_url rewrite). PUBLIC_URL overrides it.' },
+    cache: ref('cache'),
+    tenants: { type: 'array', items: ref('tenant') },
+    models: {
+      type: 'array',
+      items: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
+      description: 'Model catalog overrides and additions: entries with the fields of config/models.yaml; an entry whose id exists there is merged over it.'
+    },
+    virtual_models: { type: 'array', items: ref('virtual_model') },
+    routes: { type: 'array', items: ref('route'), description: 'Evaluated top to bottom; first match wins; no match = no rewrite.' }
+  }
+} as const
+
+/** The object kinds of the file, each with its accepted keys. */
+export const OBJECT_SCHEMAS = {
+  root: ROOT,
+  upstream: UPSTREAM,
+  cache: CACHE,
+  tenant: TENANT,
+  virtual_model: VIRTUAL_MODEL,
+  route: ROUTE,
+  match: MATCH,
+  action: ACTION,
+  action_cache: ACTION_CACHE
+} as const
+
+export type ObjectKind = keyof typeof OBJECT_SCHEMAS
+
+/** The accepted keys of one object kind, straight from the schema. */
+export function keysOf (kind: ObjectKind): readonly string[] {
+  return Object.keys(OBJECT_SCHEMAS[kind].properties)
+}
+
+/** Keys people are likely to write by habit or from another gateway's format → what we call them. */
+export const KEY_HINTS: Readonly<Record<ObjectKind, Readonly<Record<string, string>>>> = {
+  root: { rules: 'routes', policy: 'routes', upstream_url: 'upstream.url', base_url: 'upstream.url', virtual: 'virtual_models', aliases: 'virtual_models', catalog: 'models', tenant: 'tenants' },
+  upstream: { base_url: 'url', origin: 'url', timeout: 'headers_timeout', connect_timeout_ms: 'connect_timeout', retry_budget: 'fallback_retry_budget' },
+  cache: { ttl_seconds: 'ttl', enabled: 'mode', max_entry_size: 'max_entry_bytes', max_bytes: 'memory_max_bytes', scope: 'shared_scope' },
+  tenant: { api_key: 'api_key_sha256 (the sha256 hex of the key, never the key itself)', api_keys: 'api_key_sha256', keys: 'api_key_sha256', header: 'headers' },
+  virtual_model: { name: 'id', model: 'id', displayName: 'display_name' },
+  route: { when: 'match', if: 'match', conditions: 'match', then: 'action', do: 'action', route: 'action', shadow: 'mode: shadow', enabled: 'mode' },
+  match: { models: 'model', headers: 'header', user_id: 'metadata_user_id', user: 'metadata_user_id', metadata: 'metadata_user_id', system: 'system_matches', system_regex: 'system_matches', prompt_matches: 'system_matches', tools: 'has_tools', images: 'has_images', vision: 'has_images', max_tokens: 'max_input_tokens (input size; max_tokens is the output cap)', input_tokens: 'max_input_tokens or min_input_tokens' },
+  action_cache: { ttl_seconds: 'ttl', enabled: 'mode (or cache: false)' },
+  action: { weight: 'split', weights: 'split', canary: 'split', target: 'model', to: 'model', fallbacks: 'fallback', fallback_models: 'fallback', sticky_key: 'sticky', cache_ttl: 'cache: { ttl }' }
+}
+
+/** The JSON Schema document written to config/gateway.schema.json. */
+export function gatewayJsonSchema (): Record<string, unknown> {
+  const { root, ...defs } = OBJECT_SCHEMAS
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $comment: 'Generated from src/config/schema.ts by `npx switchyard schema > config/gateway.schema.json`. Do not edit.',
+    title: 'Switchyard gateway policy (GATEWAY_CONFIG)',
+    ...root,
+    $defs: defs
+  }
+}
