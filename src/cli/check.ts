@@ -1,0 +1,20 @@
+// `switchyard check [config.yaml]`: validates a policy file like `nginx -t`. Prints one
+// `file: path: reason` line per issue on stderr and exits 1, or prints `ok` and exits 0.
+
+import { loadConfig } from '../config/load.js'
+
+export interface CliIo {
+  out: (line: string) => void
+  err: (line: string) => void
+}
+
+export async function runCheck (path: string, io: CliIo, nowMs: number, catalogPath?: string): Promise<number> {
+  const loaded = await loadConfig(path, { nowMs, envOverrides: {}, ...(catalogPath === undefined ? {} : { catalogPath }) })
+  if ('issues' in loaded) {
+    for (const issue of loaded.issues) io.err(`${path}: ${issue.path}: ${issue.message}`)
+    return 1
+  }
+  const policy = loaded.config.policy
+  io.out(`ok (${policy.ruleNames.length} routes, ${policy.virtualModels.length} virtual models, ${loaded.config.catalog.models.length} catalog models)`)
+  return 0
+}

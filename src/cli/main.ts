@@ -1,0 +1,87 @@
+// CLI entry (bin/switchyard.js): `check`, `explain` and `schema`. Prints to the user, so console
+// output is expected here; everything it decides comes from the same core as the gateway.
+
+import { parseArgs } from 'node:util'
+import { text } from 'node:stream/consumers'
+import { gatewayJsonSchema } from '../config/schema.js'
+import { runCheck } from './check.js'
+import type { CliIo } from './check.js'
+import { runExplain } from './explain.js'
+
+const USAGE = `usage:
+  switchyard check [config.yaml]
+      Validate a policy file (default: $GATEWAY_CONFIG or config/gateway.yaml).
+      Prints "file: path: reason" per issue and exits 1, or "ok" and exits 0.
+  switchyard explain [--config gateway.yaml] [--header name:value]... [--date YYYY-MM-DD]
+                     [--random 0.5] [--json] request.json|-
+      Show what the policy does with a Messages request, rule by rule. Nothing is sent.
+  switchyard schema
+      Print the policy file's JSON Schema (config/gateway.schema.json).`
+
+const io: CliIo = {
+  out: (line) => { process.stdout.write(line + '\n') },
+  err: (line) => { process.stderr.write(line + '\n') }
+}
+
+function defaultConfigPath (): string {
+  const fromEnv = process.env.GATEWAY_CONFIG
+  return fromEnv === undefined || fromEnv.trim() === '' ? 'config/gateway.yaml' : fromEnv
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'check') {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} })
+    if (positionals.length > 1) return usage('check takes one file')
+    return runCheck(positionals[0] ?? defaultConfigPath(), io, Date.now())
+  }
+  if (command === 'explain') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        date: { type: 'string' },
+        random: { type: 'string' },
+        json: { type: 'boolean' }
+      }
+    })
+    if (positionals.length !== 1 || positionals[0] === undefined) return usage('explain takes one request file (or - for stdin)')
+    const date = values.date ?? new Date().toISOString().slice(0, 10)
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return usage('--date must be YYYY-MM-DD')
+    const random = values.random === undefined ? Math.random() : Number(values.random)
+    if (!(random >= 0 && random < 1)) return usage('--random must be a number in [0, 1)')
+    return runExplain({
+      configPath: values.config ?? defaultConfigPath(),
+      requestPath: positionals[0],
+      headers: values.header ?? [],
+      date,
+      random,
+      json: values.json === true,
+      readStdin: () => text(process.stdin)
+    }, io)
+  }
+  if (command === 'schema') {
+    io.out(JSON.stringify(gatewayJsonSchema(), null, 2))
+    return 0
+  }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.out(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  return usage(`unknown command "${command}"`)
+}
+
+function usage (problem: string): number {
+  io.err(`switchyard: ${problem}\n${USAGE}`)
+  return 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code },
+  (err: unknown) => {
+    io.err(`switchyard: ${err instanceof Error ? err.message : String(err)}`)
+    process.exitCode = err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true ? 2 : 1
+  }
+)
