@@ -1,0 +1,86 @@
+// POST /v1/messages and /v1/messages/count_tokens: the real API's validation, injected errors,
+// latency and hangs, then JSON or (body `stream: true`) SSE written event by event.
+
+import type { ServerResponse } from 'node:http'
+import type { MessagesRequest } from '../types/anthropic.js'
+import { isRecord } from '../types/anthropic.js'
+import type { Behaviour } from './behaviour.js'
+import { retryAfterFor } from './behaviour.js'
+import { OVERLOADED_EVENT } from './errors.js'
+import type { NewId } from './ids.js'
+import { estimateTokens, planReply, sseEvents } from './reply.js'
+import { sendError, sendJson } from './send.js'
+
+export type Delay = (ms: number) => Promise<void>
+
+export interface MessagesContext {
+  requestId: string
+  newId: NewId
+  /** A timer that resolves early when the simulator closes. */
+  delay: Delay
+  countTokens: boolean
+}
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' })
+const SSE_HEADERS = Object.freeze({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+
+/** Why the real API would answer 400, or null when the body is acceptable. */
+export function invalidMessagesBody (body: unknown, countTokens: boolean): string | null {
+  if (!isRecord(body)) return 'There was an error parsing the body of your request: expected a JSON object.'
+  if (typeof body.model !== 'string' || body.model === '') return 'model: Field required'
+  if (!Array.isArray(body.messages)) return 'messages: Field required'
+  if (body.messages.length === 0) return 'messages: at least one message is required'
+  if (countTokens) return null
+  if (body.max_tokens === undefined) return 'max_tokens: Field required'
+  if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Input should be a valid positive integer'
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') return 'stream: Input should be a valid boolean'
+  return null
+}
+
+export async function answerMessages (res: ServerResponse, request: MessagesRequest, behaviour: Behaviour, ctx: MessagesContext): Promise<void> {
+  if (behaviour.hang === 'reset') { res.socket?.destroy(); return }
+  if (behaviour.hang === 'headers') return
+  if (behaviour.latencyMs > 0) {
+    await ctx.delay(behaviour.latencyMs)
+    if (res.destroyed) return
+  }
+  if (behaviour.status !== null && behaviour.status >= 400) {
+    const retryAfter = retryAfterFor(behaviour.status, behaviour)
+    return sendError(res, behaviour.status, ctx.requestId, undefined, retryAfter === null ? {} : { 'retry-after': retryAfter })
+  }
+  if (ctx.countTokens) return sendJson(res, 200, JSON.stringify({ input_tokens: estimateTokens(request) }))
+  const reply = planReply(request, behaviour, ctx.newId('msg_'))
+  if (request.stream !== true) return writeJson(res, JSON.stringify(reply.message), behaviour)
+  await writeStream(res, sseEvents(reply, behaviour), behaviour, ctx.delay)
+}
+
+function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): void {
+  if (behaviour.hang !== 'body') return sendJson(res, 200, json)
+  const bytes = Buffer.from(json)
+  res.writeHead(200, { ...JSON_HEADERS, 'content-length': String(bytes.length) })
+  res.write(bytes.subarray(0, bytes.length >> 1)) // and never the rest
+}
+
+async function writeStream (res: ServerResponse, events: string[], behaviour: Behaviour, delay: Delay): Promise<void> {
+  const hangs = behaviour.hang === 'body'
+  const count = hangs ? 1 : Math.min(events.length, behaviour.errorAfterEvents ?? events.length)
+  const tail = !hangs && behaviour.errorAfterEvents !== null ? OVERLOADED_EVENT : ''
+  res.writeHead(200, SSE_HEADERS)
+  if (behaviour.eventDelayMs === 0) {
+    const body = events.slice(0, count).join('')
+    if (hangs) res.write(body)
+    else res.end(body + tail)
+    return
+  }
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await delay(behaviour.eventDelayMs)
+    if (res.destroyed) return
+    res.write(events[i])
+  }
+  if (hangs) return
+  if (tail !== '') {
+    await delay(behaviour.eventDelayMs)
+    if (res.destroyed) return
+  }
+  res.end(tail)
+}
