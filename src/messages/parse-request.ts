@@ -1,0 +1,54 @@
+// Pure. The only guard on Messages bodies: checks the few fields the gateway needs and keeps
+// every other field exactly as sent. No Fastify/Ajv schema here: Ajv's coercion and defaults would
+// silently change what the client sent (style.md §1.1).
+
+import { GatewayError } from '../errors.js'
+import type { MessagesRequest } from '../types/anthropic.js'
+import { isRecord } from '../types/anthropic.js'
+
+export type RequestKind = 'messages' | 'count_tokens'
+
+/** Parses raw JSON text once; throws SWY_ERR_INVALID_JSON. */
+export function parseJsonBody (text: string): unknown {
+  if (text.trim() === '') throw new GatewayError('SWY_ERR_INVALID_JSON', 'The request body is empty; expected a JSON object.')
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new GatewayError('SWY_ERR_INVALID_JSON', `The request body is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+export function parseMessagesRequest (body: unknown, kind: RequestKind = 'messages'): MessagesRequest {
+  const fail = (message: string): never => { throw new GatewayError('SWY_ERR_INVALID_REQUEST', message) }
+  if (!isRecord(body)) return fail('The request body must be a JSON object.')
+  if (typeof body.model !== 'string' || body.model === '') return fail('model: Field required (a non-empty string).')
+  if (!Array.isArray(body.messages)) return fail('messages: Field required (an array of messages).')
+  body.messages.forEach((message, i) => {
+    if (!isRecord(message)) return fail(`messages.${i}: must be an object with role and content.`)
+    if (typeof message.role !== 'string') return fail(`messages.${i}.role: Field required (a string).`)
+    if (typeof message.content !== 'string' && !Array.isArray(message.content)) {
+      return fail(`messages.${i}.content: Field required (a string or an array of content blocks).`)
+    }
+    if (Array.isArray(message.content)) {
+      message.content.forEach((block, j) => {
+        if (!isRecord(block) || typeof block.type !== 'string') fail(`messages.${i}.content.${j}: must be a content block object with a type.`)
+      })
+    }
+  })
+  if (kind === 'messages') {
+    if (body.max_tokens === undefined) return fail('max_tokens: Field required.')
+    if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 0) {
+      return fail('max_tokens: must be a non-negative integer.')
+    }
+  }
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') return fail('stream: must be a boolean.')
+  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) {
+    return fail('system: must be a string or an array of text blocks.')
+  }
+  if (body.tools !== undefined && !Array.isArray(body.tools)) return fail('tools: must be an array.')
+  if (body.thinking !== undefined && !(isRecord(body.thinking) && typeof body.thinking.type === 'string')) {
+    return fail('thinking: must be an object with a type.')
+  }
+  if (body.metadata !== undefined && body.metadata !== null && !isRecord(body.metadata)) return fail('metadata: must be an object.')
+  return body as MessagesRequest
+}

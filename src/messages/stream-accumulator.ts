@@ -1,0 +1,158 @@
+// Pure. Reassembles a Message from the Messages API's SSE events, the way the SDK's MessageStream
+// does (anthropic-api.md §5.6): blocks by index, deltas concatenated, partial_json parsed at the
+// end, usage merged as running totals. In `usage` mode only the message-level events are parsed,
+// so the streaming hot path does not JSON.parse every token.
+
+import type { ContentBlock, Message, Usage } from '../types/anthropic.js'
+import { isRecord } from '../types/anthropic.js'
+import type { SseEvent } from '../upstream/sse.js'
+import { mergeUsage } from './usage.js'
+
+export type AccumulatorMode = 'usage' | 'full'
+
+export interface StreamOutcome {
+  /** The model named by message_start (the model that answered). */
+  model: string | null
+  usage: Usage
+  stopReason: string | null
+  /** message_stop arrived. */
+  completed: boolean
+  /** An `event: error` arrived; its error.type. */
+  errorType: string | null
+  /** Seconds-free marker: whether any content block started (time-to-first-token is measured outside). */
+  sawContent: boolean
+  /** The reassembled message; only in `full` mode, only when completed without error. */
+  message: Message | null
+}
+
+const MESSAGE_LEVEL_EVENTS = new Set(['message_start', 'message_delta', 'message_stop', 'error'])
+
+export class StreamAccumulator {
+  readonly #mode: AccumulatorMode
+  #message: Message | null = null
+  #blocks: ContentBlock[] = []
+  #jsonParts = new Map<number, string>()
+  #usage: Usage = {}
+  #stopReason: string | null = null
+  #completed = false
+  #errorType: string | null = null
+  #sawContent = false
+  #broken = false
+
+  constructor (mode: AccumulatorMode) {
+    this.#mode = mode
+  }
+
+  /** Feeds one event; returns true when it is the first content event (for time to first token). */
+  add (event: SseEvent): boolean {
+    const isContent = event.event === 'content_block_start' || event.event === 'content_block_delta'
+    const first = isContent && !this.#sawContent
+    if (isContent) this.#sawContent = true
+    if (this.#mode === 'usage' && !MESSAGE_LEVEL_EVENTS.has(event.event)) return first
+    let payload: unknown
+    try {
+      payload = JSON.parse(event.data)
+    } catch {
+      if (event.event !== 'ping') this.#broken = true
+      return first
+    }
+    if (!isRecord(payload)) return first
+    this.#apply(event.event, payload)
+    return first
+  }
+
+  #apply (name: string, payload: Record<string, unknown>): void {
+    switch (name) {
+      case 'message_start': {
+        const message = payload.message
+        if (!isRecord(message)) { this.#broken = true; return }
+        this.#message = { ...(message as unknown as Message), content: [] }
+        this.#usage = mergeUsage({}, message.usage)
+        return
+      }
+      case 'message_delta': {
+        const delta = payload.delta
+        if (isRecord(delta)) {
+          if (typeof delta.stop_reason === 'string') this.#stopReason = delta.stop_reason
+          if (this.#message !== null) Object.assign(this.#message, delta)
+        }
+        this.#usage = mergeUsage(this.#usage, payload.usage)
+        return
+      }
+      case 'message_stop':
+        this.#completed = true
+        return
+      case 'error': {
+        const error = payload.error
+        this.#errorType = isRecord(error) && typeof error.type === 'string' ? error.type : 'unknown_error'
+        return
+      }
+      case 'content_block_start': return this.#startBlock(payload)
+      case 'content_block_delta': return this.#applyDelta(payload)
+      case 'content_block_stop': return this.#stopBlock(payload)
+    }
+  }
+
+  #startBlock (payload: Record<string, unknown>): void {
+    const index = payload.index
+    const block = payload.content_block
+    if (typeof index !== 'number' || !isRecord(block) || typeof block.type !== 'string') {
+      this.#broken = true
+      return
+    }
+    this.#blocks[index] = { ...(block as ContentBlock) }
+  }
+
+  #applyDelta (payload: Record<string, unknown>): void {
+    const index = payload.index
+    const delta = payload.delta
+    const block = typeof index === 'number' ? this.#blocks[index] : undefined
+    if (typeof index !== 'number' || block === undefined || !isRecord(delta)) { this.#broken = true; return }
+    switch (delta.type) {
+      case 'text_delta': block.text = String(block.text ?? '') + String(delta.text ?? ''); return
+      case 'thinking_delta': block.thinking = String(block.thinking ?? '') + String(delta.thinking ?? ''); return
+      case 'signature_delta': block.signature = String(block.signature ?? '') + String(delta.signature ?? ''); return
+      case 'input_json_delta':
+        this.#jsonParts.set(index, (this.#jsonParts.get(index) ?? '') + String(delta.partial_json ?? ''))
+        return
+      case 'citations_delta': {
+        const citations = Array.isArray(block.citations) ? block.citations : []
+        block.citations = [...citations, delta.citation]
+        return
+      }
+      default:
+        // An unknown delta type cannot be replayed faithfully: never store this stream.
+        this.#broken = true
+    }
+  }
+
+  #stopBlock (payload: Record<string, unknown>): void {
+    const index = payload.index
+    if (typeof index !== 'number') return
+    const json = this.#jsonParts.get(index)
+    const block = this.#blocks[index]
+    if (json === undefined || block === undefined) return
+    try {
+      block.input = json === '' ? {} : JSON.parse(json)
+    } catch {
+      this.#broken = true
+    }
+  }
+
+  outcome (): StreamOutcome {
+    const ok = this.#completed && this.#errorType === null && !this.#broken && this.#mode === 'full'
+    let message: Message | null = null
+    if (ok && this.#message !== null && !this.#blocks.includes(undefined as unknown as ContentBlock)) {
+      message = { ...this.#message, content: this.#blocks, stop_reason: this.#stopReason, usage: this.#usage }
+    }
+    return {
+      model: this.#message?.model ?? null,
+      usage: this.#usage,
+      stopReason: this.#stopReason,
+      completed: this.#completed,
+      errorType: this.#errorType,
+      sawContent: this.#sawContent,
+      message
+    }
+  }
+}
