@@ -1,0 +1,60 @@
+// The in-memory store (used when REDIS_URL is unset): an LRU bounded by bytes, with TTLs. A Map
+// keeps insertion order, so re-inserting on read makes the first key the least recently used.
+
+import type { CacheStore } from './store.js'
+
+interface Slot { value: Buffer; expiresAtMs: number }
+
+export function createMemoryStore (options: { maxBytes: number; now?: () => number }): CacheStore & { bytes (): number } {
+  const now = options.now ?? Date.now
+  const slots = new Map<string, Slot>()
+  const locks = new Map<string, number>()
+  let bytes = 0
+
+  const remove = (key: string): void => {
+    const slot = slots.get(key)
+    if (slot === undefined) return
+    bytes -= slot.value.length + key.length
+    slots.delete(key)
+  }
+
+  return {
+    kind: 'memory',
+    async get (key) {
+      const slot = slots.get(key)
+      if (slot === undefined) return null
+      if (slot.expiresAtMs <= now()) { remove(key); return null }
+      slots.delete(key)
+      slots.set(key, slot)
+      return slot.value
+    },
+    async set (key, value, ttlSeconds) {
+      const size = value.length + key.length
+      if (size > options.maxBytes) return false
+      remove(key)
+      while (bytes + size > options.maxBytes) {
+        const oldest = slots.keys().next()
+        if (oldest.done === true) break
+        remove(oldest.value)
+      }
+      slots.set(key, { value, expiresAtMs: now() + ttlSeconds * 1000 })
+      bytes += size
+      return true
+    },
+    async acquireLock (key, ttlMs) {
+      const held = locks.get(key)
+      if (held !== undefined && held > now()) return false
+      locks.set(key, now() + ttlMs)
+      return true
+    },
+    async releaseLock (key) {
+      locks.delete(key)
+    },
+    health: () => 'ok',
+    bytes: () => bytes,
+    async close () {
+      slots.clear()
+      bytes = 0
+    }
+  }
+}

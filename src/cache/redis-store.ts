@@ -1,0 +1,81 @@
+// The Redis store (ioredis). Built to fail open: no offline queue (a command while disconnected
+// fails at once instead of piling up), a per-command timeout, reconnection forever in the
+// background, and every error turned into a miss plus a count through `onFailure`.
+//
+// Topologies: REDIS_URL (`redis://` or `rediss://` for TLS, with user:password and /db). Sentinel
+// and Cluster are ioredis clients too: pass one built with `new Redis({ sentinels, name })` or
+// `new Cluster(nodes)` as `client` (main.ts builds them from REDIS_SENTINELS / REDIS_CLUSTER_NODES).
+
+import { Redis } from 'ioredis'
+import type { Cluster } from 'ioredis'
+import type { CacheStore } from './store.js'
+
+export interface RedisStoreOptions {
+  url?: string
+  client?: Redis | Cluster
+  operationTimeoutMs: number
+  onFailure?: (operation: 'get' | 'set' | 'lock', err: unknown) => void
+}
+
+const LOCK_PREFIX = 'switchyard:lock:'
+
+export function createRedisStore (options: RedisStoreOptions): CacheStore {
+  const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.operationTimeoutMs,
+    connectTimeout: Math.max(1000, options.operationTimeoutMs * 10),
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000)
+  })
+  // Without a listener ioredis would print every connection error; the health check reports them.
+  client.on('error', () => {})
+  let recentFailureAtMs = 0
+  const fail = (operation: 'get' | 'set' | 'lock', err: unknown): void => {
+    recentFailureAtMs = Date.now()
+    options.onFailure?.(operation, err)
+  }
+
+  return {
+    kind: 'redis',
+    async get (key) {
+      try {
+        return await client.getBuffer(key)
+      } catch (err) {
+        fail('get', err)
+        return null
+      }
+    },
+    async set (key, value, ttlSeconds) {
+      try {
+        await client.set(key, value, 'EX', Math.max(1, Math.round(ttlSeconds)))
+        return true
+      } catch (err) {
+        fail('set', err)
+        return false
+      }
+    },
+    async acquireLock (key, ttlMs) {
+      try {
+        return (await client.set(LOCK_PREFIX + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK'
+      } catch (err) {
+        fail('lock', err)
+        // Fail open: act as the leader and go upstream, as if there were no cache.
+        return true
+      }
+    },
+    async releaseLock (key) {
+      try {
+        await client.del(LOCK_PREFIX + key)
+      } catch (err) {
+        fail('lock', err)
+      }
+    },
+    health () {
+      if (client.status !== 'ready') return 'degraded'
+      return Date.now() - recentFailureAtMs < 5000 ? 'degraded' : 'ok'
+    },
+    async close () {
+      client.disconnect()
+    }
+  }
+}

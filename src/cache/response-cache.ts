@@ -1,0 +1,125 @@
+// The response cache the Messages route talks to: timed, fail-open lookups and stores over a
+// CacheStore, plus stampede protection. N identical concurrent misses make one upstream call:
+// in-process followers await the leader's promise; other instances see the store lock and poll
+// the store for the leader's entry, each for at most `lockWaitMs`, then go upstream themselves.
+
+import type { CacheConfig } from '../config/types.js'
+import type { Message } from '../types/anthropic.js'
+import type { CacheEntry } from './entry.js'
+import { decodeEntry, encodeEntry } from './entry.js'
+import type { CacheStore } from './store.js'
+
+export type CacheOperation = 'get' | 'set' | 'lock'
+export type OperationResult = 'hit' | 'miss' | 'stored' | 'skipped' | 'error' | 'timeout'
+
+export interface CacheHooks {
+  onOperation?: (operation: CacheOperation, result: OperationResult, seconds: number) => void
+}
+
+export type Claim =
+  | { role: 'leader'; settle: (entry: CacheEntry | null) => void }
+  | { role: 'follower'; entry: CacheEntry | null }
+
+export interface ResponseCache {
+  readonly kind: 'memory' | 'redis'
+  lookup (key: string): Promise<CacheEntry | null>
+  /** Fire and forget: never awaited on the client's path, never throws. */
+  store (key: string, message: Message, form: CacheEntry['form'], ttlSeconds: number): void
+  claim (key: string): Promise<Claim>
+  health (): 'ok' | 'degraded'
+  close (): Promise<void>
+}
+
+const TIMED_OUT = Symbol('timed out')
+const POLL_MS = 20
+
+function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), ms) })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function createResponseCache (store: CacheStore, config: () => CacheConfig, hooks: CacheHooks = {}): ResponseCache {
+  const flights = new Map<string, Promise<CacheEntry | null>>()
+  // Entries whose store write has not landed yet: a request arriving meanwhile still hits.
+  const writing = new Map<string, CacheEntry>()
+  let timedOutAtMs = 0
+  const report = (operation: CacheOperation, result: OperationResult, startedAt: number): void => {
+    if (result === 'timeout') timedOutAtMs = Date.now()
+    hooks.onOperation?.(operation, result, (performance.now() - startedAt) / 1000)
+  }
+
+  async function lookup (key: string): Promise<CacheEntry | null> {
+    const startedAt = performance.now()
+    const pending = writing.get(key)
+    if (pending !== undefined) { report('get', 'hit', startedAt); return pending }
+    const value = await withTimeout(store.get(key), config().operationTimeoutMs)
+    if (value === TIMED_OUT) { report('get', 'timeout', startedAt); return null }
+    const entry = value === null ? null : decodeEntry(value)
+    report('get', entry === null ? 'miss' : 'hit', startedAt)
+    return entry
+  }
+
+  async function pollForEntry (key: string, deadline: number): Promise<CacheEntry | null> {
+    while (Date.now() < deadline) {
+      await sleep(POLL_MS)
+      const entry = await lookup(key)
+      if (entry !== null) return entry
+    }
+    return null
+  }
+
+  return {
+    get kind () { return store.kind },
+    lookup,
+    store (key, message, form, ttlSeconds) {
+      const startedAt = performance.now()
+      const { maxEntryBytes, compressOverBytes, operationTimeoutMs } = config()
+      const entry: CacheEntry = { message, storedAtMs: Date.now(), form }
+      const value = encodeEntry(entry, compressOverBytes)
+      if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
+      writing.set(key, entry)
+      withTimeout(store.set(key, value, ttlSeconds), operationTimeoutMs)
+        .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'error', startedAt))
+        .catch(() => report('set', 'error', startedAt))
+        .finally(() => { if (writing.get(key) === entry) writing.delete(key) })
+    },
+    async claim (key) {
+      const { lockWaitMs } = config()
+      const pending = flights.get(key)
+      if (pending !== undefined) {
+        const entry = await withTimeout(pending, lockWaitMs)
+        return { role: 'follower', entry: entry === TIMED_OUT ? null : entry }
+      }
+      let settle!: (entry: CacheEntry | null) => void
+      const flight = new Promise<CacheEntry | null>((resolve) => { settle = resolve })
+      flights.set(key, flight)
+      const done = (entry: CacheEntry | null): void => {
+        if (flights.get(key) === flight) flights.delete(key)
+        settle(entry)
+      }
+      const startedAt = performance.now()
+      const locked = await withTimeout(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
+      report('lock', locked === TIMED_OUT ? 'timeout' : locked ? 'stored' : 'miss', startedAt)
+      if (locked === TIMED_OUT || locked) {
+        return {
+          role: 'leader',
+          settle: (entry) => {
+            done(entry)
+            if (locked === true) void store.releaseLock(key)
+          }
+        }
+      }
+      // Another instance leads: wait for its entry, and share it with this process's followers.
+      const entry = await pollForEntry(key, Date.now() + lockWaitMs)
+      done(entry)
+      return { role: 'follower', entry }
+    },
+    health () {
+      return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'
+    },
+    close: () => store.close()
+  }
+}

@@ -1,0 +1,13 @@
+// The one interface both cache stores implement. Every method fails open: it resolves (null,
+// false, nothing) instead of throwing, so a sick store can never fail a request.
+
+export interface CacheStore {
+  readonly kind: 'memory' | 'redis'
+  get (key: string): Promise<Buffer | null>
+  set (key: string, value: Buffer, ttlSeconds: number): Promise<boolean>
+  /** Cross-instance stampede lock: true when this caller holds it. */
+  acquireLock (key: string, ttlMs: number): Promise<boolean>
+  releaseLock (key: string): Promise<void>
+  health (): 'ok' | 'degraded'
+  close (): Promise<void>
+}
