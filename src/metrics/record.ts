@@ -1,0 +1,80 @@
+// Edge. The only prom-client calls on the request path: turns a finished request's outcome into
+// counters and histograms. Never throws: metrics must not fail a request.
+
+import type { RuntimeConfig } from '../config/types.js'
+import type { RequestOutcome } from '../server/outcome.js'
+import type { Usage } from '../types/anthropic.js'
+import { picoToUsd, priceUsage } from './cost.js'
+import type { CostModifiers, TokenBreakdown } from './cost.js'
+import { errorTypeLabel, modelLabel, ruleLabel, statusClass, tenantLabel } from './labels.js'
+import type { Metrics } from './registry.js'
+
+const TOKEN_TYPES: Array<[keyof TokenBreakdown, string]> = [
+  ['input', 'input'], ['output', 'output'], ['cacheRead', 'cache_read'], ['cacheWrite5m', 'cache_write_5m'], ['cacheWrite1h', 'cache_write_1h']
+]
+
+export function recordOutcome (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig): void {
+  try {
+    record(metrics, outcome, config)
+  } catch {
+    // A metrics bug must never become a request error; the counters simply miss this one.
+  }
+}
+
+function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig): void {
+  const requested = modelLabel(outcome.requestedModel, config)
+  const routed = modelLabel(outcome.routedModel, config)
+  const tenant = tenantLabel(outcome.tenant)
+  const cacheResult = outcome.cacheResult
+  metrics.requests.inc({ route: outcome.route, requested_model: requested, routed_model: routed, rule: ruleLabel(outcome.rule, config), tenant, status_class: statusClass(outcome.status), cache_result: cacheResult })
+  metrics.duration.observe({ route: outcome.route, routed_model: routed, cache_result: cacheResult, stream: String(outcome.stream) }, outcome.durationSeconds)
+  metrics.overhead.observe({ route: outcome.route, cache_result: cacheResult }, Math.max(0, outcome.durationSeconds - outcome.upstreamSeconds))
+  if (outcome.ttftSeconds !== null) metrics.ttft.observe({ routed_model: routed, cache_result: cacheResult }, outcome.ttftSeconds)
+  if (outcome.upstreamErrorType !== null && outcome.upstreamErrorType !== 'client_closed') {
+    metrics.upstreamErrors.inc({ routed_model: routed, error_type: errorTypeLabel(outcome.upstreamErrorType), code: String(outcome.status) })
+  }
+  for (const hop of outcome.fallbacks) metrics.fallbacks.inc({ from: modelLabel(hop.from, config), to: modelLabel(hop.to, config), reason: String(hop.status) })
+  for (const skip of outcome.skipped) metrics.ruleSkips.inc({ rule: ruleLabel(skip.rule, config), reason: skip.reason })
+  if (outcome.lifecycleRemap !== null) metrics.lifecycleRemaps.inc({ from: modelLabel(outcome.lifecycleRemap.from, config), to: modelLabel(outcome.lifecycleRemap.to, config) })
+  if (outcome.shadow !== null) metrics.shadowDecisions.inc({ rule: ruleLabel(outcome.shadow.rule, config), would_route_to: modelLabel(outcome.shadow.targetModel, config) })
+  if (outcome.usage !== null) recordMoney(metrics, outcome, outcome.usage, config, { tenant, requested, routed })
+}
+
+interface MoneyLabels { tenant: string; requested: string; routed: string }
+
+function recordMoney (metrics: Metrics, outcome: RequestOutcome, usage: Usage, config: RuntimeConfig, labels: MoneyLabels): void {
+  const routedModel = outcome.routedModel === null ? undefined : config.catalog.resolve(outcome.routedModel)
+  if (routedModel === undefined) return
+  const modifiers: CostModifiers = { isoDate: outcome.isoDate, ...outcome.modifiers }
+  const routedCost = priceUsage(usage, routedModel, modifiers)
+  const moneyLabels = { tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }
+  const isHit = outcome.cacheResult === 'hit'
+  for (const [key, tokenType] of TOKEN_TYPES) {
+    const count = routedCost.tokens[key]
+    // Cached answers consumed no upstream tokens.
+    if (count > 0 && !isHit) metrics.tokens.inc({ ...moneyLabels, token_type: tokenType }, count)
+  }
+  if (isHit) {
+    metrics.cost.inc(moneyLabels, 0)
+    metrics.savings.inc({ tenant: labels.tenant, reason: 'cache', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(routedCost.picoUsd))
+  } else {
+    metrics.cost.inc(moneyLabels, picoToUsd(routedCost.picoUsd))
+  }
+  // Routing savings: what the model that would have answered without the policy (the requested
+  // one, or its lifecycle replacement) would have cost for the same usage.
+  const baselineId = outcome.lifecycleRemap?.to ?? outcome.requestedModel
+  const baseline = baselineId === null ? undefined : config.catalog.resolve(baselineId)
+  if (baseline !== undefined && baseline.id !== routedModel.id && !isHit) {
+    const delta = priceUsage(usage, baseline, modifiers).picoUsd - routedCost.picoUsd
+    if (delta > 0n) metrics.savings.inc({ tenant: labels.tenant, reason: 'routing', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(delta))
+    else if (delta < 0n) metrics.extraCost.inc(moneyLabels, picoToUsd(-delta))
+  }
+  if (outcome.shadow !== null) {
+    const shadowModel = config.catalog.resolve(outcome.shadow.targetModel)
+    const rule = ruleLabel(outcome.shadow.rule, config)
+    if (shadowModel !== undefined) {
+      const wouldSave = routedCost.picoUsd - priceUsage(usage, shadowModel, modifiers).picoUsd
+      if (wouldSave > 0n) metrics.shadowWouldSave.inc({ rule }, picoToUsd(wouldSave))
+    }
+  }
+}
