@@ -1,0 +1,114 @@
+// buildApp(deps): the Fastify instance with every plugin and route registered. Never listens,
+// holds no global state: tests build as many apps side by side as they like.
+
+import Fastify, { LogController } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import type { RuntimeConfig } from './config/types.js'
+import { GatewayError } from './errors.js'
+import type { UpstreamClient } from './upstream/client.js'
+import type { OutcomeSink } from './server/outcome.js'
+import { registerRequestContext } from './server/request-context.js'
+import { registerErrorHandler } from './server/error-handler.js'
+import { plainOutcome } from './server/outcome-builder.js'
+import { healthRoutes } from './server/routes/health.js'
+import { messagesRoutes } from './server/routes/messages.js'
+import { countTokensRoutes } from './server/routes/count-tokens.js'
+import { modelsRoutes } from './server/routes/models.js'
+import { batchesRoutes } from './server/routes/batches.js'
+import { passthroughRoutes } from './server/routes/passthrough.js'
+import { explainRoutes } from './server/routes/explain.js'
+import type { RouteDeps } from './server/route-deps.js'
+import { metricsRoutes } from './server/routes/metrics.js'
+import type { Metrics } from './metrics/registry.js'
+import type { ResponseCache } from './cache/response-cache.js'
+
+export interface AppDeps {
+  config: () => RuntimeConfig
+  upstream: UpstreamClient
+  outcomes: OutcomeSink
+  cache?: ResponseCache | null
+  logger?: FastifyServerOptions['logger']
+  bodyLimitBytes?: number
+  publicUrl?: string | null
+  random?: () => number
+  now?: () => number
+  /** When given, /metrics is served (unless `metricsOnMainPort` is false) and in-flight requests are counted. */
+  metrics?: Metrics
+  metricsOnMainPort?: boolean
+  metricsToken?: string | null
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
+
+/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
+const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
+
+/** `gw_<random per app><counter>`: unique across instances, without a UUID per request. */
+function requestIds (): () => string {
+  const prefix = 'gw_' + randomBytes(6).toString('hex')
+  let counter = 0
+  return () => prefix + (++counter).toString(36).padStart(8, '0')
+}
+
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Access logs are synchronous work on every request; errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    genReqId: requestIds(),
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    trustProxy: true
+  })
+  let closing = false
+  app.addHook('preClose', (done) => { closing = true; done() })
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done()
+    reply.header('connection', 'close')
+    done(new GatewayError('SWY_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
+  })
+  // Messages bodies are parsed once, by our own guard: keep the text (style.md §3.4, no Ajv coercion).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
+  registerRequestContext(app, deps.config)
+  registerErrorHandler(app)
+  app.addHook('onResponse', (request, reply, done) => {
+    // Gateway errors, models, batches, explain: every client request is counted once.
+    if (request.gw !== null && !request.gw.hasOutcome && !OPERATIONAL_ROUTES.has(request.routeOptions.url ?? '')) {
+      deps.outcomes.record(plainOutcome(request, reply.statusCode))
+    }
+    done()
+  })
+  if (deps.metrics !== undefined) {
+    const { inflight } = deps.metrics
+    app.addHook('onRequest', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched'
+      inflight.inc({ route })
+      // 'close' fires for every response, hijacked streams included (onResponse does not).
+      reply.raw.once('close', () => inflight.dec({ route }))
+      done()
+    })
+  }
+
+  const routeDeps: RouteDeps = {
+    upstream: deps.upstream,
+    outcomes: deps.outcomes,
+    cache: deps.cache ?? null,
+    random: deps.random ?? Math.random,
+    now: deps.now ?? Date.now,
+    publicUrl: deps.publicUrl ?? null
+  }
+  await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', isClosing: () => closing })
+  await app.register(messagesRoutes, routeDeps)
+  await app.register(countTokensRoutes, routeDeps)
+  await app.register(modelsRoutes, routeDeps)
+  await app.register(batchesRoutes, routeDeps)
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
+  await app.register(passthroughRoutes, routeDeps)
+  if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
+    await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })
+  }
+  return app
+}

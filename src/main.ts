@@ -1,0 +1,89 @@
+// Process entry: read env → load config → create the edges → buildApp → listen → shut down
+// gracefully. Wiring only.
+
+import { readEnv } from './config/env.js'
+import { loadConfig } from './config/load.js'
+import { createConfigHolder, watchConfig } from './config/reload.js'
+import { createUpstreamClient } from './upstream/client.js'
+import { buildApp } from './app.js'
+import { installShutdown } from './server/shutdown.js'
+import { createMetrics } from './metrics/registry.js'
+import { recordOutcome } from './metrics/record.js'
+import { startMetricsServer } from './server/metrics-server.js'
+import { readFileSync } from 'node:fs'
+import { createCache } from './cache/create-cache.js'
+
+async function main (): Promise<void> {
+  const envResult = readEnv(process.env)
+  if ('issue' in envResult) {
+    process.stderr.write(`switchyard: invalid environment: ${envResult.issue.message}\n`)
+    process.exit(1)
+  }
+  const env = envResult.config
+  const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
+  const loaded = await load()
+  if ('issues' in loaded) {
+    for (const issue of loaded.issues) process.stderr.write(`switchyard: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    process.exit(1)
+  }
+  const holder = createConfigHolder(loaded.config)
+  const upstream = createUpstreamClient({ connectTimeoutMs: loaded.config.upstream.connectTimeoutMs })
+  const metrics = createMetrics({ defaultMetrics: true, version: packageVersion() })
+  const cache = createCache({
+    redisUrl: env.redisUrl,
+    sentinels: process.env.REDIS_SENTINELS ?? null,
+    sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
+    clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
+  }, () => holder.current().cache, metrics)
+
+  const app = await buildApp({
+    config: holder.current,
+    upstream,
+    outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
+    cache,
+    metrics,
+    metricsOnMainPort: env.metricsPort === null,
+    metricsToken: env.metricsToken,
+    logger: { level: env.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimitBytes: env.bodyLimitBytes,
+    publicUrl: env.publicUrl
+  })
+  const watcher = watchConfig({
+    path: env.configPath,
+    holder,
+    load,
+    onResult: (result, issues) => {
+      metrics.configReloads.inc({ result })
+      if (result === 'success') app.log.info({ path: env.configPath }, 'config reloaded')
+      else app.log.error({ path: env.configPath, issues }, 'config reload rejected; the previous config keeps serving')
+    }
+  })
+  const metricsServer = env.metricsPort === null
+    ? null
+    : await startMetricsServer({ registry: metrics.registry, bearerToken: env.metricsToken, port: env.metricsPort, host: env.host })
+  installShutdown(app, {
+    timeoutMs: env.shutdownTimeoutMs,
+    cleanup: async () => {
+      watcher.close()
+      await metricsServer?.close()
+      await cache.close()
+      await upstream.close()
+    },
+    exit: (code) => process.exit(code)
+  })
+  await app.listen({ port: env.port, host: env.host })
+}
+
+function packageVersion (): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`switchyard: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,61 @@
+// The only writer of the gateway's own error bodies: Anthropic's envelope, the right status, a
+// request_id, and `x-should-retry: false` where retrying cannot help (the SDKs obey it first).
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../errors.js'
+import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
+
+/** Fastify's own errors, as the client's mistakes they are. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'SWY_ERR_BODY_TOO_LARGE', message: 'The request body is larger than the gateway accepts.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'SWY_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content-type; send application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'SWY_ERR_INVALID_JSON', message: 'The request body is empty; expected a JSON object.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'SWY_ERR_INVALID_REQUEST', message: 'The content-length header does not match the body.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'SWY_ERR_INVALID_JSON', message: 'The request body is not valid JSON.' }
+}
+
+export function toGatewayErrorFromAny (err: unknown): GatewayError {
+  if (isGatewayError(err)) return err
+  const fastifyCode = (err as FastifyError | null)?.code
+  const mapped = fastifyCode === undefined ? undefined : FASTIFY_CODES[fastifyCode]
+  if (mapped !== undefined) return new GatewayError(mapped.code, mapped.message, { cause: err })
+  const status = (err as FastifyError | null)?.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new GatewayError('SWY_ERR_INVALID_REQUEST', (err as Error).message, { cause: err })
+  }
+  return new GatewayError('SWY_ERR_INTERNAL', 'The gateway failed to handle the request.', { cause: err })
+}
+
+export function sendGatewayError (reply: FastifyReply, requestId: string, err: GatewayError): FastifyReply {
+  reply.code(err.status).header('content-type', 'application/json').header('x-gateway-request-id', requestId)
+  if (!err.retryable) reply.header('x-should-retry', 'false')
+  return reply.send(errorEnvelope(err.type, err.message, requestId))
+}
+
+/** Writes a gateway error to a reply whose headers were already taken over (hijacked). */
+export function writeRawGatewayError (raw: FastifyReply['raw'], requestId: string, err: GatewayError): void {
+  if (raw.headersSent || raw.destroyed) return
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-gateway-request-id': requestId }
+  if (!err.retryable) headers['x-should-retry'] = 'false'
+  raw.writeHead(err.status, headers)
+  raw.end(errorEnvelope(err.type, err.message, requestId))
+}
+
+export function registerErrorHandler (app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const gatewayError = toGatewayErrorFromAny(err)
+    // A client that went away aborted its own request: not a gateway failure, nobody to answer.
+    // (request.raw is destroyed as soon as its body has been read, so only the socket we answer
+    // on tells whether anyone is listening.)
+    if (reply.raw.destroyed) {
+      request.log.debug({ code: gatewayError.code }, 'client went away')
+      return reply
+    }
+    if (gatewayError.status >= 500) request.log.error({ err }, 'request failed')
+    else request.log.debug({ code: gatewayError.code }, gatewayError.message)
+    return sendGatewayError(reply, request.id, gatewayError)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    return sendGatewayError(reply, request.id, new GatewayError('SWY_ERR_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0] ?? ''}`))
+  })
+}

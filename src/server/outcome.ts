@@ -1,0 +1,37 @@
+// What one request did, handed to the metrics after it ends. Plain data.
+
+import type { Usage } from '../types/anthropic.js'
+import type { FallbackHop } from '../upstream/forward.js'
+
+export type RouteName = 'messages' | 'count_tokens' | 'models' | 'batches' | 'files' | 'passthrough' | 'explain' | 'other'
+export type CacheResult = 'hit' | 'miss' | 'bypass'
+
+export interface RequestOutcome {
+  route: RouteName
+  requestedModel: string | null
+  /** The model that answered (after fallbacks). */
+  routedModel: string | null
+  rule: string | null
+  tenant: string | null
+  status: number
+  stream: boolean
+  cacheResult: CacheResult
+  /** Final usage: the JSON body's, the merged SSE usage, or the cached response's on a hit. */
+  usage: Usage | null
+  modifiers: { batch: boolean; inferenceGeo: string | undefined; speed: string | undefined }
+  durationSeconds: number
+  ttftSeconds: number | null
+  /** Time spent waiting on the upstream; overhead = duration − upstream. */
+  upstreamSeconds: number
+  fallbacks: readonly FallbackHop[]
+  skipped: readonly { rule: string; reason: string }[]
+  shadow: { rule: string; targetModel: string } | null
+  lifecycleRemap: { from: string; to: string } | null
+  /** Anthropic error.type, or timeout / connect_error / stream_error. */
+  upstreamErrorType: string | null
+  isoDate: string
+}
+
+export interface OutcomeSink {
+  record (outcome: RequestOutcome): void
+}

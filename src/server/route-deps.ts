@@ -1,0 +1,18 @@
+// What the API routes get from buildApp, as plugin options (style.md §3.6).
+
+import type { UpstreamClient } from '../upstream/client.js'
+import type { OutcomeSink } from './outcome.js'
+import type { ResponseCache } from '../cache/response-cache.js'
+
+export interface RouteDeps {
+  upstream: UpstreamClient
+  outcomes: OutcomeSink
+  /** Null when caching is disabled for this app. */
+  cache: ResponseCache | null
+  /** Uniform [0, 1): the only source of chance, for unsticky splits. */
+  random: () => number
+  /** Current time in ms; injectable so lifecycle dates can be tested. */
+  now: () => number
+  /** Public origin for rewritten batch results_url; null = derived from the request. */
+  publicUrl: string | null
+}

@@ -1,0 +1,167 @@
+// POST /v1/messages: parse once → decide → cache lookup → forward with fallbacks → relay →
+// store → record.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'
+import { StreamAccumulator } from '../../messages/stream-accumulator.js'
+import { planRoute } from '../route-plan.js'
+import { forwardWithFallback } from '../../upstream/forward.js'
+import type { ForwardResult } from '../../upstream/forward.js'
+import { clientResponseHeaders, upstreamRequestHeaders } from '../../upstream/headers.js'
+import { SseParser } from '../../upstream/sse.js'
+import { isRecord } from '../../types/anthropic.js'
+import type { Message } from '../../types/anthropic.js'
+import { isGatewayError } from '../../errors.js'
+import { classifyTransportError } from '../../upstream/transport-errors.js'
+import { isStorableMessage } from '../../cache/cacheability.js'
+import type { Claim } from '../../cache/response-cache.js'
+import { gatewayHeaders } from '../gateway-headers.js'
+import { relaySse } from '../relay-sse.js'
+import { abortOnClientGone } from '../client-gone.js'
+import type { RouteDeps } from '../route-deps.js'
+import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
+import type { RequestOutcome } from '../outcome.js'
+import { prepareCache, serveHit } from '../cache-flow.js'
+import type { CacheContext } from '../cache-flow.js'
+
+export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.post('/v1/messages', async function handleMessages (request: FastifyRequest, reply: FastifyReply) {
+    const { config } = request.gw
+    const body = parseMessagesRequest(parseJsonBody(request.body as string))
+    const isoDate = isoDateOf(deps.now())
+    const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate)
+    const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
+    const wantsStream = body.stream === true
+    const cache = deps.cache === null ? null : prepareCache(request, plan.outgoing, plan.decision, config)
+    let claim: Claim | null = null
+    if (cache !== null && deps.cache !== null) {
+      outcome.cacheResult = 'miss'
+      const entry = cache.plan.lookup ? await deps.cache.lookup(cache.key) : null
+      if (entry === null && cache.plan.store) claim = await deps.cache.claim(cache.key)
+      const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
+      if (served !== null) {
+        const hit = serveHit(request, reply, served, wantsStream, plan.decision, outcome)
+        deps.outcomes.record(outcome)
+        return hit
+      }
+    }
+    let stored: Message | null = null
+    try {
+      stored = await exchange(request, reply, plan, outcome, cache, deps)
+      return reply.sent ? undefined : reply
+    } finally {
+      if (claim?.role === 'leader') claim.settle(stored === null ? null : { message: stored, storedAtMs: Date.now(), form: wantsStream ? 'sse' : 'json' })
+    }
+  })
+}
+
+/** Forwards upstream and relays the answer; returns the message when it may be stored. */
+async function exchange (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  plan: ReturnType<typeof planRoute>,
+  outcome: RequestOutcome,
+  cache: CacheContext | null,
+  deps: RouteDeps
+): Promise<Message | null> {
+  const signal = abortOnClientGone(reply)
+  const upstreamStartNs = process.hrtime.bigint()
+  let forwarded: ForwardResult
+  try {
+    forwarded = await forwardWithFallback(deps.upstream, request.gw.config.upstream, {
+      method: 'POST',
+      path: request.url,
+      headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
+      signal
+    }, plan.candidates)
+  } catch (err) {
+    outcome.status = isGatewayError(err) ? err.status : 502
+    outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
+    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+    deps.outcomes.record(outcome)
+    throw err
+  }
+  outcome.routedModel = forwarded.model
+  outcome.fallbacks = forwarded.fallbacks
+  outcome.status = forwarded.response.statusCode
+  const headers = {
+    ...clientResponseHeaders(forwarded.response.headers, { bodyReplaced: false }),
+    ...gatewayHeaders(request.id, plan.decision, forwarded.model, outcome.cacheResult, forwarded.fallbacks)
+  }
+  // An answer from a fallback model is not what the key (which names the target model) asks for.
+  const storable = cache?.plan.store === true && forwarded.fallbacks.length === 0
+  let message: Message | null
+  if (plan.outgoing.stream === true && forwarded.response.statusCode === 200 && isEventStream(forwarded.response.headers['content-type'])) {
+    message = await relayStream(request, reply, upstreamStartNs, forwarded, headers, outcome, storable)
+  } else {
+    let text: string
+    try {
+      text = await forwarded.response.body.text()
+    } catch (err) {
+      // The client went away (the abort ends the body) or the upstream broke mid-body.
+      outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
+      outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+      deps.outcomes.record(outcome)
+      throw err
+    }
+    outcome.upstreamSeconds = secondsSince(upstreamStartNs)
+    const parsed = parseResponseJson(text)
+    const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
+    if (ok) outcome.usage = isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null
+    else outcome.upstreamErrorType = errorTypeOf(parsed)
+    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+    void reply.code(forwarded.response.statusCode).headers(headers).send(text)
+    message = ok && isRecord(parsed) ? parsed as Message : null
+  }
+  deps.outcomes.record(outcome)
+  if (!storable || message === null || !isStorableMessage(message) || cache === null || deps.cache === null) return null
+  deps.cache.store(cache.key, message, plan.outgoing.stream === true ? 'sse' : 'json', cache.plan.ttlSeconds)
+  return message
+}
+
+async function relayStream (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  upstreamStartNs: bigint,
+  forwarded: ForwardResult,
+  headers: Record<string, string | string[]>,
+  outcome: RequestOutcome,
+  storable: boolean
+): Promise<Message | null> {
+  reply.hijack()
+  const raw = reply.raw
+  // Headers leave with the first event (message_start follows them at once): one write, not two.
+  raw.writeHead(200, headers)
+  const parser = new SseParser()
+  const accumulator = new StreamAccumulator(storable ? 'full' : 'usage')
+  const end = await relaySse(raw, forwarded.response.body, (chunk) => {
+    for (const event of parser.push(chunk)) {
+      if (accumulator.add(event)) outcome.ttftSeconds = secondsSince(request.gw.startedAtNs)
+    }
+  })
+  const result = accumulator.outcome()
+  outcome.usage = result.usage
+  outcome.upstreamSeconds = secondsSince(upstreamStartNs)
+  outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+  if (result.errorType !== null) outcome.upstreamErrorType = result.errorType
+  else if (end !== 'ended') outcome.upstreamErrorType = end === 'client_gone' ? 'client_closed' : 'stream_error'
+  return end === 'ended' ? result.message : null
+}
+
+function isEventStream (contentType: string | string[] | undefined): boolean {
+  const value = Array.isArray(contentType) ? contentType[0] : contentType
+  return value !== undefined && value.startsWith('text/event-stream')
+}
+
+function parseResponseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+function errorTypeOf (body: unknown): string {
+  if (isRecord(body) && isRecord(body.error) && typeof body.error.type === 'string') return body.error.type
+  return 'unknown_error'
+}

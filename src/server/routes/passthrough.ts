@@ -1,0 +1,50 @@
+// Every other /v1/* path and method (files, batch results, admin, future endpoints): bodies are
+// streamed both ways without buffering, so a 500 MB upload or a large JSONL result never sits in
+// memory. Encapsulated so its "do not parse" content-type rule applies only here.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { pipeline } from 'node:stream/promises'
+import { upstreamRequestHeaders, clientResponseHeaders } from '../../upstream/headers.js'
+import { toGatewayError } from '../../upstream/transport-errors.js'
+import { abortOnClientGone } from '../client-gone.js'
+import { writeRawGatewayError } from '../error-handler.js'
+import type { RouteDeps } from '../route-deps.js'
+import { plainOutcome } from '../outcome-builder.js'
+
+export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  app.removeAllContentTypeParsers()
+  // Leave the body unread: the handler streams request.raw upstream.
+  app.addContentTypeParser('*', function keepStream (_request, _payload, done) { done(null) })
+
+  app.all('/v1/*', async function passThrough (request: FastifyRequest, reply: FastifyReply) {
+    const signal = abortOnClientGone(reply)
+    const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined
+    reply.hijack()
+    let response
+    try {
+      response = await deps.upstream.request(request.gw.config.upstream, {
+        method: request.method,
+        path: request.url,
+        headers: upstreamRequestHeaders(request.headers, { bodyReplaced: false, readsResponse: false }),
+        body: hasBody ? request.raw : null,
+        signal
+      })
+    } catch (err) {
+      const gatewayError = toGatewayError(err)
+      writeRawGatewayError(reply.raw, request.id, gatewayError)
+      request.gw.hasOutcome = true
+      deps.outcomes.record(plainOutcome(request, gatewayError.status))
+      return
+    }
+    reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
+    try {
+      await pipeline(response.body, reply.raw)
+    } catch {
+      // Client went away or upstream broke mid-body: the abort signal already stopped upstream.
+      reply.raw.destroy()
+    }
+    // Hijacked replies skip onResponse: count this one here.
+    request.gw.hasOutcome = true
+    deps.outcomes.record(plainOutcome(request, response.statusCode))
+  })
+}

@@ -1,0 +1,25 @@
+// Pure. Which configured tenant a request belongs to: by a credential hash or a header value.
+// Returns only configured names, so the metrics label stays bounded.
+
+import { createHash } from 'node:crypto'
+import type { TenantConfig } from '../config/types.js'
+import { credentialOf, headerValue } from '../upstream/headers.js'
+import type { HeaderMap } from '../upstream/headers.js'
+
+export function resolveTenant (headers: HeaderMap, tenants: readonly TenantConfig[]): string | null {
+  if (tenants.length === 0) return null
+  let digest: string | null | undefined
+  for (const tenant of tenants) {
+    for (const name in tenant.headers) {
+      if (headerValue(headers, name) === tenant.headers[name]) return tenant.name
+    }
+    if (tenant.credentialSha256.length > 0) {
+      if (digest === undefined) {
+        const credential = credentialOf(headers)
+        digest = credential === null ? null : createHash('sha256').update(credential).digest('hex')
+      }
+      if (digest !== null && tenant.credentialSha256.includes(digest)) return tenant.name
+    }
+  }
+  return null
+}
