@@ -1,0 +1,80 @@
+// Starts a real gateway (buildApp + listen on 127.0.0.1:0) in front of a given upstream, with a
+// policy compiled from YAML text, exactly as main.ts wires it, minus the process concerns.
+
+import { readFile } from 'node:fs/promises'
+import { parse as parseYaml } from 'yaml'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import type { AppDeps } from '../../src/app.js'
+import { compileConfig } from '../../src/config/compile.js'
+import type { RuntimeConfig } from '../../src/config/types.js'
+import { createUpstreamClient } from '../../src/upstream/client.js'
+import type { RequestOutcome } from '../../src/server/outcome.js'
+import { createMetrics } from '../../src/metrics/registry.js'
+import type { Metrics } from '../../src/metrics/registry.js'
+import { recordOutcome } from '../../src/metrics/record.js'
+import { createCache } from '../../src/cache/create-cache.js'
+
+export interface StartedGateway {
+  url: string
+  app: FastifyInstance
+  outcomes: RequestOutcome[]
+  metrics: Metrics
+  /** The /metrics exposition text. */
+  scrape: () => Promise<string>
+  config: () => RuntimeConfig
+  swapConfig: (yaml: string) => Promise<void>
+  close: () => Promise<void>
+}
+
+export interface GatewayOptions {
+  upstreamUrl: string
+  policyYaml?: string
+  /** Response cache: off (default), in memory, or in the Redis at this URL. */
+  cache?: 'memory' | { redisUrl: string }
+  deps?: Partial<AppDeps>
+}
+
+let catalogRaw: unknown
+
+export async function compileTestConfig (yaml: string, upstreamUrl: string): Promise<RuntimeConfig> {
+  catalogRaw ??= parseYaml(await readFile(new URL('../../config/models.yaml', import.meta.url), 'utf8'))
+  const result = compileConfig(parseYaml(yaml) ?? {}, catalogRaw, { path: null, nowMs: Date.now(), envOverrides: { upstreamUrl } })
+  if ('issues' in result) throw new Error('test policy invalid: ' + result.issues.map((i) => `${i.path}: ${i.message}`).join('; '))
+  return result.config
+}
+
+export async function startGateway (options: GatewayOptions): Promise<StartedGateway> {
+  let current = await compileTestConfig(options.policyYaml ?? '{}', options.upstreamUrl)
+  const outcomes: RequestOutcome[] = []
+  const upstream = createUpstreamClient({ connectTimeoutMs: 2000 })
+  const metrics = createMetrics({ defaultMetrics: false, version: 'test' })
+  const cache = options.cache === undefined
+    ? null
+    : createCache({ redisUrl: options.cache === 'memory' ? null : options.cache.redisUrl }, () => current.cache, metrics)
+  const app = await buildApp({
+    config: () => current,
+    upstream,
+    cache,
+    metrics,
+    outcomes: { record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current) } },
+    ...options.deps
+  })
+  app.addHook('onClose', async () => {
+    await upstream.close()
+    await cache?.close()
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    outcomes,
+    metrics,
+    scrape: () => metrics.registry.metrics(),
+    config: () => current,
+    swapConfig: async (yaml) => { current = await compileTestConfig(yaml, options.upstreamUrl) },
+    close: () => app.close()
+  }
+}

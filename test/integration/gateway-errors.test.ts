@@ -1,0 +1,105 @@
+// Issue 2 acceptance: every malformed input gets Anthropic's error envelope with the right status,
+// and the gateway keeps serving afterwards.
+
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:net'
+import { request } from 'undici'
+import { createSimulator } from '../../src/simulator/server.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import { startGateway } from '../helpers/start-gateway.js'
+import type { StartedGateway } from '../helpers/start-gateway.js'
+
+let sim: Simulator
+let gw: StartedGateway
+
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' }
+const VALID = { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }
+
+before(async () => {
+  sim = await createSimulator()
+  gw = await startGateway({
+    upstreamUrl: sim.url,
+    policyYaml: 'upstream: { headers_timeout: 400ms }',
+    deps: { bodyLimitBytes: 64 * 1024 }
+  })
+})
+
+after(async () => {
+  await gw.close()
+  await sim.close()
+})
+
+async function send (path: string, body: string | undefined, headers: Record<string, string> = HEADERS, method = 'POST') {
+  const res = await request(`${gw.url}${path}`, { method: method as 'POST', body, headers })
+  const text = await res.body.text()
+  return { status: res.statusCode, headers: res.headers, json: JSON.parse(text) as { type: string; error: { type: string; message: string }; request_id: string } }
+}
+
+const CASES: Array<{ name: string; path?: string; body?: string; headers?: Record<string, string>; method?: string; status: number; type: string; message: RegExp }> = [
+  { name: 'invalid JSON', body: '{"model": ', status: 400, type: 'invalid_request_error', message: /not valid JSON/ },
+  { name: 'empty body', body: '', status: 400, type: 'invalid_request_error', message: /empty/ },
+  { name: 'a JSON array', body: '[]', status: 400, type: 'invalid_request_error', message: /JSON object/ },
+  { name: 'missing model', body: JSON.stringify({ ...VALID, model: undefined }), status: 400, type: 'invalid_request_error', message: /^model:/ },
+  { name: 'ill-typed model', body: JSON.stringify({ ...VALID, model: 42 }), status: 400, type: 'invalid_request_error', message: /^model:/ },
+  { name: 'missing messages', body: JSON.stringify({ ...VALID, messages: undefined }), status: 400, type: 'invalid_request_error', message: /^messages:/ },
+  { name: 'ill-typed messages', body: JSON.stringify({ ...VALID, messages: 'hi' }), status: 400, type: 'invalid_request_error', message: /^messages:/ },
+  { name: 'missing max_tokens', body: JSON.stringify({ ...VALID, max_tokens: undefined }), status: 400, type: 'invalid_request_error', message: /^max_tokens:/ },
+  { name: 'ill-typed max_tokens', body: JSON.stringify({ ...VALID, max_tokens: 'many' }), status: 400, type: 'invalid_request_error', message: /^max_tokens:/ },
+  { name: 'a body over the limit', body: JSON.stringify({ ...VALID, pad: 'x'.repeat(70 * 1024) }), status: 413, type: 'request_too_large', message: /larger/ },
+  { name: 'a non-JSON content type', body: 'hello', headers: { ...HEADERS, 'content-type': 'text/plain' }, status: 415, type: 'invalid_request_error', message: /content-type/ },
+  { name: 'count_tokens without messages', path: '/v1/messages/count_tokens', body: JSON.stringify({ model: 'x' }), status: 400, type: 'invalid_request_error', message: /^messages:/ },
+  { name: 'an unknown non-/v1 path', path: '/v2/messages', body: '{}', status: 404, type: 'not_found_error', message: /Not found/ },
+  { name: 'a GET on an unknown root path', path: '/admin', method: 'GET', status: 404, type: 'not_found_error', message: /Not found/ }
+]
+
+for (const c of CASES) {
+  test(`${c.name} → ${c.status} ${c.type}`, async () => {
+    const res = await send(c.path ?? '/v1/messages', c.body, c.headers, c.method)
+    assert.equal(res.status, c.status)
+    assert.equal(res.json.type, 'error')
+    assert.equal(res.json.error.type, c.type)
+    assert.match(res.json.error.message, c.message)
+    assert.match(res.json.request_id, /^gw_/)
+    assert.equal(res.headers['x-should-retry'], 'false', 'retrying cannot fix a client error')
+    assert.match(String(res.headers['content-type']), /^application\/json/)
+  })
+}
+
+test('the gateway still serves after every bad input', async () => {
+  const res = await send('/v1/messages', JSON.stringify(VALID))
+  assert.equal(res.status, 200)
+})
+
+test('an unreachable upstream → 502 api_error, retryable', async () => {
+  const port = await closedPort()
+  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${port}` })
+  try {
+    const res = await request(`${broken.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: HEADERS })
+    const json = await res.body.json() as { error: { type: string }; request_id: string }
+    assert.equal(res.statusCode, 502)
+    assert.equal(json.error.type, 'api_error')
+    assert.match(json.request_id, /^gw_/)
+    assert.equal(res.headers['x-should-retry'], undefined)
+  } finally {
+    await broken.close()
+  }
+})
+
+test('an upstream that never answers → 504 api_error after headers_timeout', async () => {
+  const res = await request(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: { ...HEADERS, 'x-sim-hang': 'headers' } })
+  const json = await res.body.json() as { error: { type: string } }
+  assert.equal(res.statusCode, 504)
+  assert.equal(json.error.type, 'api_error')
+})
+
+async function closedPort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { parseJsonBody, parseMessagesRequest } from '../../../src/messages/parse-request.js'
+import { GatewayError } from '../../../src/errors.js'
+
+const valid = { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }
+
+const INVALID: Array<[string, unknown, RegExp]> = [
+  ['not an object', [1], /JSON object/],
+  ['missing model', { ...valid, model: undefined }, /^model:/],
+  ['empty model', { ...valid, model: '' }, /^model:/],
+  ['numeric model', { ...valid, model: 4 }, /^model:/],
+  ['missing messages', { ...valid, messages: undefined }, /^messages:/],
+  ['message without role', { ...valid, messages: [{ content: 'x' }] }, /^messages\.0\.role/],
+  ['message with numeric content', { ...valid, messages: [{ role: 'user', content: 3 }] }, /^messages\.0\.content/],
+  ['block without type', { ...valid, messages: [{ role: 'user', content: [{ text: 'x' }] }] }, /^messages\.0\.content\.0/],
+  ['missing max_tokens', { ...valid, max_tokens: undefined }, /^max_tokens: Field required/],
+  ['string max_tokens', { ...valid, max_tokens: '10' }, /^max_tokens:/],
+  ['fractional max_tokens', { ...valid, max_tokens: 1.5 }, /^max_tokens:/],
+  ['string stream', { ...valid, stream: 'true' }, /^stream:/],
+  ['thinking without type', { ...valid, thinking: { budget_tokens: 2000 } }, /^thinking:/]
+]
+for (const [name, body, message] of INVALID) {
+  test(`rejects ${name} with invalid_request_error`, () => {
+    assert.throws(() => parseMessagesRequest(JSON.parse(JSON.stringify(body))), (err: unknown) =>
+      err instanceof GatewayError && err.code === 'SWY_ERR_INVALID_REQUEST' && err.status === 400 && message.test(err.message))
+  })
+}
+
+test('keeps unknown fields and the same object', () => {
+  const body = { ...valid, future_field: { x: 1 }, temperature: 0 }
+  assert.equal(parseMessagesRequest(body), body)
+})
+
+test('count_tokens bodies need no max_tokens', () => {
+  assert.doesNotThrow(() => parseMessagesRequest({ model: 'm', messages: [] }, 'count_tokens'))
+})
+
+test('invalid and empty JSON text are SWY_ERR_INVALID_JSON', () => {
+  for (const text of ['', '  ', '{"model":', 'nope']) {
+    assert.throws(() => parseJsonBody(text), (err: unknown) => err instanceof GatewayError && err.code === 'SWY_ERR_INVALID_JSON')
+  }
+})
