@@ -1,0 +1,135 @@
+// `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
+// (load generator straight to the simulator) and a bare Fastify + undici proxy, measured in one
+// run, alternating A B A B so drift hits every peer alike. Every load loop is bounded in time.
+// Env: BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 2).
+
+import autocannon from 'autocannon'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { cpus } from 'node:os'
+import { startPeer, stopPeer, cpuMicros, peakRssBytes, rssBytes } from './peer.js'
+import type { Peer } from './peer.js'
+import { writePolicies } from './policies.js'
+import { markdownTable } from './report.js'
+import { paced } from './paced.js'
+import type { PeerResult } from './report.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const RATE = 500
+
+const MESSAGE = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 256,
+  temperature: 0,
+  system: 'You are a helpful support assistant. '.repeat(20),
+  messages: [{ role: 'user', content: 'Where is my order? '.repeat(60) }]
+})
+const STREAM_MESSAGE = JSON.stringify({ ...JSON.parse(MESSAGE) as object, stream: true })
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'x-sim-output-tokens': '20' }
+
+interface Target { name: string; peer: string; body: string; stream: boolean }
+
+const TARGETS: Target[] = [
+  { name: 'direct', peer: 'direct', body: MESSAGE, stream: false },
+  { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
+  { name: 'switchyard (miss)', peer: 'switchyard-miss', body: MESSAGE, stream: false },
+  { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory', body: MESSAGE, stream: false },
+  { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis', body: MESSAGE, stream: false },
+  { name: 'direct (stream)', peer: 'direct', body: STREAM_MESSAGE, stream: true },
+  { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
+  { name: 'switchyard (stream)', peer: 'switchyard-miss', body: STREAM_MESSAGE, stream: true }
+]
+
+async function load (url: string, body: string, options: { connections: number; seconds: number; amount?: number }): Promise<autocannon.Result> {
+  return await autocannon({
+    url: `${url}/v1/messages`,
+    method: 'POST',
+    headers: HEADERS,
+    body,
+    connections: options.connections,
+    ...(options.amount === undefined ? { duration: options.seconds } : { amount: options.amount })
+  })
+}
+
+async function measure (target: Target, peer: Peer): Promise<PeerResult> {
+  await load(peer.url, target.body, { connections: 10, seconds: 1 }) // warm-up (and fills the cache for hit peers)
+  const cpuBefore = cpuMicros(peer.pid)
+  const saturated = await load(peer.url, target.body, { connections: 50, seconds: SECONDS })
+  const cpuAfter = cpuMicros(peer.pid)
+  const latency = await paced(peer.url, target.body, HEADERS, RATE, SECONDS)
+  return {
+    name: target.name,
+    stream: target.stream,
+    reqPerSec: saturated.requests.average,
+    cpuMicrosPerRequest: saturated.requests.total > 0 ? (cpuAfter - cpuBefore) / saturated.requests.total : 0,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    ttfbP50Ms: latency.ttfbP50Ms,
+    errors: saturated.errors + saturated.non2xx + latency.errors,
+    peakRssBytes: peakRssBytes(peer.pid)
+  }
+}
+
+async function leakCheck (peer: Peer): Promise<{ rssAfter10kBytes: number; rssAfter100kBytes: number }> {
+  await load(peer.url, MESSAGE, { connections: 50, seconds: 120, amount: 10_000 })
+  const rssAfter10kBytes = rssBytes(peer.pid)
+  await load(peer.url, MESSAGE, { connections: 50, seconds: 300, amount: 90_000 })
+  return { rssAfter10kBytes, rssAfter100kBytes: rssBytes(peer.pid) }
+}
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+async function main (): Promise<void> {
+  const policies = await writePolicies(ROOT)
+  const simulator = await startPeer('simulator', { root: ROOT, policies })
+  const runs = new Map<string, PeerResult[]>()
+  let leak: { rssAfter10kBytes: number; rssAfter100kBytes: number } | null = null
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of TARGETS) {
+        const peer = target.peer === 'direct' ? simulator : await startPeer(target.peer, { root: ROOT, policies, upstream: simulator.url })
+        try {
+          const result = await measure(target, peer)
+          runs.set(target.name, [...(runs.get(target.name) ?? []), result])
+          process.stdout.write(`round ${round + 1} ${target.name}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`)
+          if (round === 0 && target.peer === 'switchyard-miss' && !target.stream) leak = await leakCheck(peer)
+        } finally {
+          if (peer !== simulator) await stopPeer(peer)
+        }
+      }
+    }
+  } finally {
+    await stopPeer(simulator)
+  }
+  const results: PeerResult[] = TARGETS.map((target) => {
+    const all = runs.get(target.name) ?? []
+    const first = all[0]
+    if (first === undefined) throw new Error(`no result for ${target.name}`)
+    return {
+      ...first,
+      reqPerSec: median(all.map((r) => r.reqPerSec)),
+      cpuMicrosPerRequest: median(all.map((r) => r.cpuMicrosPerRequest)),
+      p50Ms: median(all.map((r) => r.p50Ms)),
+      p99Ms: median(all.map((r) => r.p99Ms)),
+      ttfbP50Ms: median(all.map((r) => r.ttfbP50Ms)),
+      errors: all.reduce((sum, r) => sum + r.errors, 0),
+      peakRssBytes: Math.max(...all.map((r) => r.peakRssBytes))
+    }
+  })
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`
+  const table = markdownTable(results, { machine, seconds: SECONDS, rounds: ROUNDS, rate: RATE, leak })
+  await mkdir(`${ROOT}/bench/results`, { recursive: true })
+  await writeFile(`${ROOT}/bench/results/latest.json`, JSON.stringify({ machine, date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, rate: RATE, results, leak }, null, 2) + '\n')
+  await writeFile(`${ROOT}/bench/results/latest.md`, table)
+  process.stdout.write('\n' + table)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})
