@@ -26,6 +26,7 @@ async function main (): Promise<void> {
     for (const issue of loaded.issues) process.stderr.write(`switchyard: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
     process.exit(1)
   }
+  for (const warning of loaded.config.warnings) process.stderr.write(`switchyard: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
   const holder = createConfigHolder(loaded.config)
   const upstream = createUpstreamClient({ connectTimeoutMs: loaded.config.upstream.connectTimeoutMs })
   const metrics = createMetrics({ defaultMetrics: true, version: packageVersion() })
@@ -54,7 +55,11 @@ async function main (): Promise<void> {
     load,
     onResult: (result, issues) => {
       metrics.configReloads.inc({ result })
-      if (result === 'success') app.log.info({ path: env.configPath }, 'config reloaded')
+      if (result === 'success') {
+        const { warnings } = holder.current()
+        app.log.info({ path: env.configPath }, 'config reloaded')
+        if (warnings.length > 0) app.log.warn({ path: env.configPath, warnings }, 'config has warnings')
+      }
       else app.log.error({ path: env.configPath, issues }, 'config reload rejected; the previous config keeps serving')
     }
   })

@@ -1,5 +1,6 @@
 // `switchyard check [config.yaml]`: validates a policy file like `nginx -t`. Prints one
-// `file: path: reason` line per issue on stderr and exits 1, or prints `ok` and exits 0.
+// `file: path: reason` line per issue on stderr and exits 1, or prints `ok` and exits 0 (after a
+// `file: warning: path: reason` line per lifecycle warning, which do not fail the check).
 
 import { loadConfig } from '../config/load.js'
 
@@ -14,6 +15,7 @@ export async function runCheck (path: string, io: CliIo, nowMs: number, catalogP
     for (const issue of loaded.issues) io.err(`${path}: ${issue.path}: ${issue.message}`)
     return 1
   }
+  for (const warning of loaded.config.warnings) io.err(`${path}: warning: ${warning.path}: ${warning.message}`)
   const policy = loaded.config.policy
   io.out(`ok (${policy.ruleNames.length} routes, ${policy.virtualModels.length} virtual models, ${loaded.config.catalog.models.length} catalog models)`)
   return 0

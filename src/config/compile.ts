@@ -6,6 +6,7 @@ import { compileCatalog } from '../catalog/compile.js'
 import type { ModelCatalog } from '../catalog/types.js'
 import { compilePolicy } from '../policy/compile.js'
 import { decide } from '../policy/decide.js'
+import { lifecycleWarnings } from '../policy/lifecycle-warnings.js'
 import { toRoutingInput } from '../policy/input.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import { isRecord } from '../types/anthropic.js'
@@ -53,7 +54,8 @@ export function compileConfig (raw: unknown, catalogRaw: unknown, options: Compi
     tenants,
     catalog,
     policy,
-    source: { path: options.path, loadedAtMs: options.nowMs }
+    source: { path: options.path, loadedAtMs: options.nowMs },
+    warnings: lifecycleWarnings(policy, catalog, new Date(options.nowMs).toISOString().slice(0, 10))
   }
   return { config: deepFreeze(config, new Set<object>([catalog])) }
 }

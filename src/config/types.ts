@@ -3,6 +3,7 @@
 
 import type { ModelCatalog } from '../catalog/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
+import type { ConfigIssue } from './issues.js'
 
 export interface UpstreamConfig {
   /** Origin plus optional base path, e.g. https://api.anthropic.com */
@@ -54,4 +55,6 @@ export interface RuntimeConfig {
   policy: CompiledPolicy
   /** Where it was loaded from, and when (ms since epoch), for /readyz and logs. */
   source: { path: string | null; loadedAtMs: number }
+  /** Valid but worth a look (rule targets retired or retiring soon), as of loading. */
+  warnings: readonly ConfigIssue[]
 }

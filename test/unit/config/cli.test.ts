@@ -32,6 +32,17 @@ test('check: defaults to config/gateway.yaml', async () => {
   assert.match(stdout, /^ok /)
 })
 
+test('check: a retired rule target is a warning on stderr, not a failure', async () => {
+  const file = `${FIXTURES}/retired-targets.yaml`
+  const { code, stdout, stderr } = await cli(['check', file])
+  assert.equal(code, 0)
+  assert.match(stdout, /^ok \(1 routes/)
+  assert.deepEqual(stderr.trim().split('\n'), [
+    `${file}: warning: routes[0].action.model: claude-3-haiku retired on 2026-04-20: requests skip this target; use claude-haiku-4-5`,
+    `${file}: warning: routes[0].action.fallback[0]: claude-sonnet-4 retired on 2026-06-15: requests skip this target; use claude-sonnet-4-5`
+  ])
+})
+
 test('check: every issue as "file: path: reason (line N)", exit 1', async () => {
   const file = `${FIXTURES}/invalid-mixed.yaml`
   const { code, stdout, stderr } = await cli(['check', file])
@@ -64,7 +75,7 @@ test('explain: summary and one line per rule, headers considered', async () => {
   const { code, stdout } = await cli(['explain', '--config', 'config/examples/team-routing.yaml', '--header', 'x-team: support', '--date', '2026-03-01', `${FIXTURES}/request-support.json`])
   assert.equal(code, 0)
   const lines = stdout.trim().split('\n')
-  assert.equal(lines[0], 'claude-sonnet-4-5 is sent as claude-haiku-4-5 by rule "support-to-haiku"; fallbacks: claude-sonnet-4-5.')
+  assert.equal(lines[0], 'claude-sonnet-4-5 is sent as claude-haiku-4-5 by rule "support-to-haiku"; fallbacks: claude-sonnet-4-6.')
   assert.match(lines[1] ?? '', /^ {2}estimated input ~\d+ tokens, max_tokens 1024, tools false, images false, thinking off$/)
   assert.equal(lines[2], '  ✓ support-to-haiku: matched: claude-sonnet-4-5 → claude-haiku-4-5')
   assert.equal(lines[3], '  · research-to-opus: not evaluated: an earlier rule matched first')
