@@ -35,17 +35,25 @@ export interface GatewayOptions {
   deps?: Partial<AppDeps>
 }
 
+/**
+ * The calendar day in-process gateways live on unless a test passes its own `deps.now`. The
+ * catalog's retirement dates change routing (a retired model is remapped), so a test must not
+ * change meaning the day a model it names retires. Retirement itself is tested with its own clock.
+ */
+export const TEST_NOW_MS = Date.parse('2026-11-20T12:00:00Z')
+
 let catalogRaw: unknown
 
-export async function compileTestConfig (yaml: string, upstreamUrl: string): Promise<RuntimeConfig> {
+export async function compileTestConfig (yaml: string, upstreamUrl: string, nowMs = TEST_NOW_MS): Promise<RuntimeConfig> {
   catalogRaw ??= parseYaml(await readFile(new URL('../../config/models.yaml', import.meta.url), 'utf8'))
-  const result = compileConfig(parseYaml(yaml) ?? {}, catalogRaw, { path: null, nowMs: Date.now(), envOverrides: { upstreamUrl } })
+  const result = compileConfig(parseYaml(yaml) ?? {}, catalogRaw, { path: null, nowMs, envOverrides: { upstreamUrl } })
   if ('issues' in result) throw new Error('test policy invalid: ' + result.issues.map((i) => `${i.path}: ${i.message}`).join('; '))
   return result.config
 }
 
 export async function startGateway (options: GatewayOptions): Promise<StartedGateway> {
-  let current = await compileTestConfig(options.policyYaml ?? '{}', options.upstreamUrl)
+  const now = options.deps?.now ?? (() => TEST_NOW_MS)
+  let current = await compileTestConfig(options.policyYaml ?? '{}', options.upstreamUrl, now())
   const outcomes: RequestOutcome[] = []
   const upstream = createUpstreamClient({ connectTimeoutMs: 2000 })
   const metrics = createMetrics({ defaultMetrics: false, version: 'test' })
@@ -58,7 +66,8 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
     cache,
     metrics,
     outcomes: { record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current) } },
-    ...options.deps
+    ...options.deps,
+    now
   })
   app.addHook('onClose', async () => {
     await upstream.close()
@@ -74,7 +83,7 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
     metrics,
     scrape: () => metrics.registry.metrics(),
     config: () => current,
-    swapConfig: async (yaml) => { current = await compileTestConfig(yaml, options.upstreamUrl) },
+    swapConfig: async (yaml) => { current = await compileTestConfig(yaml, options.upstreamUrl, now()) },
     close: () => app.close()
   }
 }

@@ -236,3 +236,29 @@ describe('explain', () => {
     assert.equal(sim.requests.length, 0)
   })
 })
+
+describe('model retirement', () => {
+  test('after its end-of-life day, Sonnet 4.5 is sent to Sonnet 4.6; rules on the requested name still apply', async () => {
+    // Its own gateway on the day after claude-sonnet-4-5's retirement (2026-11-30 in config/models.yaml).
+    const retired = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { now: () => Date.parse('2026-12-01T09:00:00Z') } })
+    try {
+      const sdk = new Anthropic({ baseURL: retired.url, apiKey: 'sk-test', maxRetries: 0 })
+      sim.reset()
+      const { data, response } = await sdk.messages.create(ask('claude-sonnet-4-5-20250929')).withResponse()
+      assert.equal(lastModelSeen(), 'claude-sonnet-4-6')
+      assert.equal(data.model, 'claude-sonnet-4-6')
+      assert.equal(response.headers.get('x-gateway-lifecycle-remap'), 'claude-sonnet-4-5-20250929->claude-sonnet-4-6')
+      assert.match(await retired.scrape(), /llm_gateway_lifecycle_remaps_total\{from="claude-sonnet-4-5",to="claude-sonnet-4-6"\} 1/)
+
+      // The support rule names claude-sonnet-4-5*: old clients still get their cheap route.
+      await sdk.messages.create(ask('claude-sonnet-4-5'), { headers: { 'x-team': 'support' } })
+      assert.equal(lastModelSeen(), 'claude-haiku-4-5')
+
+      // A rule whose target retired is skipped rather than sending a request that would fail.
+      await sdk.messages.create(ask('claude-opus-5', 'short'))
+      assert.equal(lastModelSeen(), 'claude-opus-5')
+    } finally {
+      await retired.close()
+    }
+  })
+})
