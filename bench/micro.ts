@@ -33,7 +33,7 @@ function time (name: string, fn: () => unknown): { name: string; nsPerOp: number
 function policyWith (rules: number): string {
   const lines = ['routes:']
   for (let i = 0; i < rules - 1; i++) {
-    lines.push(`  - name: team-${i}`, '    match:', '      model: ["claude-sonnet-4-5*"]', `      header: { x-team: "team-${i}" }`, '      max_input_tokens: 8000', '    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-5] }')
+    lines.push(`  - name: team-${i}`, '    match:', '      model: ["claude-sonnet-4-5*"]', `      header: { x-team: "team-${i}" }`, '      max_input_tokens: 8000', '    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-6] }')
   }
   lines.push('  - name: last', '    match: { model: "claude-sonnet-4-5*", has_images: false }', '    action: { model: claude-haiku-4-5 }')
   return lines.join('\n') + '\n'

@@ -16,7 +16,7 @@ function rules (): string {
       '      max_input_tokens: 8000',
       '    action:',
       '      model: claude-haiku-4-5',
-      '      fallback: [claude-sonnet-4-5]'
+      '      fallback: [claude-sonnet-4-6]'
     )
   }
   lines.push(
@@ -27,7 +27,7 @@ function rules (): string {
     '      has_images: false',
     '    action:',
     '      model: claude-haiku-4-5',
-    '      fallback: [claude-sonnet-4-5]'
+    '      fallback: [claude-sonnet-4-6]'
   )
   return lines.join('\n') + '\n'
 }

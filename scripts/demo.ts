@@ -22,13 +22,13 @@ virtual_models:
 routes:
   - name: auto
     match: { model: claude-auto }
-    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-5] }
+    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-6] }
   - name: support-to-haiku
     match: { model: "claude-sonnet-4-5*", header: { x-team: support }, max_input_tokens: 8000 }
-    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-5] }
+    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-6] }
   - name: opus-canary
     match: { model: claude-opus-4-5 }
-    action: { split: { claude-sonnet-4-5: 50, claude-opus-4-5: 50 }, sticky: metadata_user_id }
+    action: { split: { claude-sonnet-4-6: 50, claude-opus-4-5: 50 }, sticky: metadata_user_id }
     mode: shadow
 `
 
@@ -43,7 +43,8 @@ const ask = (model: string, content: string, extra: Record<string, unknown> = {}
 const STEPS: Step[] = [
   { what: 'support chat asked of Sonnet 4.5', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Where is my order #1234?'), { headers: { 'x-team': 'support', ...USAGE(1200, 300) } }) },
   { what: 'same, streamed', run: (c) => c.messages.stream(ask('claude-sonnet-4-5', 'Can I change my address?'), { headers: { 'x-team': 'support', ...USAGE(900, 250) } }).finalMessage() },
-  { what: 'engineering asks Sonnet 4.5 (no rule)', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Review this diff'), { headers: USAGE(5000, 800, 20000) }) },
+  { what: 'engineering asks Sonnet 4.6 (no rule)', run: (c) => c.messages.create(ask('claude-sonnet-4-6', 'Review this diff'), { headers: USAGE(5000, 800, 20000) }) },
+  { what: 'Sonnet 4.5 after its retirement', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Draft a reply'), { headers: USAGE(1500, 400) }) },
   { what: 'virtual model claude-auto', run: (c) => c.messages.create(ask('claude-auto', 'Summarise this ticket'), { headers: USAGE(700, 120) }) },
   { what: 'claude-auto while Haiku is overloaded', run: (c) => c.messages.create(ask('claude-auto', 'Translate to French'), { headers: USAGE(400, 90) }) },
   { what: 'retired Haiku 3.5 (lifecycle remap)', run: (c) => c.messages.create(ask('claude-3-5-haiku-20241022', 'Classify: refund'), { headers: USAGE(300, 20) }) },
