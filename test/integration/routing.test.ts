@@ -238,9 +238,10 @@ describe('explain', () => {
 })
 
 describe('model retirement', () => {
-  test('after its end-of-life day, Sonnet 4.5 is sent to Sonnet 4.6; rules on the requested name still apply', async () => {
+  test('after its end-of-life day, Sonnet 4.5 is sent to Sonnet 4.6; rules on either name apply', async () => {
     // Its own gateway on the day after claude-sonnet-4-5's retirement (2026-11-30 in config/models.yaml).
-    const retired = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { now: () => Date.parse('2026-12-01T09:00:00Z') } })
+    // The canary rule matches the replacement name too (a 30/70 split): draw its 70% side.
+    const retired = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { now: () => Date.parse('2026-12-01T09:00:00Z'), random: () => 0.99 } })
     try {
       const sdk = new Anthropic({ baseURL: retired.url, apiKey: 'sk-test', maxRetries: 0 })
       sim.reset()
@@ -248,6 +249,7 @@ describe('model retirement', () => {
       assert.equal(lastModelSeen(), 'claude-sonnet-4-6')
       assert.equal(data.model, 'claude-sonnet-4-6')
       assert.equal(response.headers.get('x-gateway-lifecycle-remap'), 'claude-sonnet-4-5-20250929->claude-sonnet-4-6')
+      assert.equal(response.headers.get('x-gateway-rule'), 'canary', 'rules on the replacement name apply too')
       assert.match(await retired.scrape(), /llm_gateway_lifecycle_remaps_total\{from="claude-sonnet-4-5",to="claude-sonnet-4-6"\} 1/)
 
       // The support rule names claude-sonnet-4-5*: old clients still get their cheap route.
