@@ -5,7 +5,7 @@
 import type { ModelCatalog } from '../catalog/types.js'
 import type { ConfigIssue } from '../config/issues.js'
 import { pathOf } from '../config/checker.js'
-import { isRetired } from './lifecycle.js'
+import { isRetired, lifecycleRemap } from './lifecycle.js'
 import type { CompiledPolicy } from './types.js'
 
 /** How far ahead a coming retirement is worth a warning. */
@@ -20,7 +20,9 @@ function daysUntil (date: string, today: string): number {
 function warningFor (modelId: string, catalog: ModelCatalog, today: string): string | null {
   const model = catalog.resolve(modelId)
   if (model?.retiresAt === undefined) return null
-  const instead = model.replacement === undefined ? '' : `; use ${model.replacement}`
+  // The first replacement still served on the day this one stops (replacements retire too).
+  const replacement = lifecycleRemap(model.id, catalog, model.retiresAt > today ? model.retiresAt : today)?.to
+  const instead = replacement === undefined ? '' : `; use ${replacement}`
   if (isRetired(model, today)) return `${model.id} retired on ${model.retiresAt}: requests skip this target${instead}`
   const days = daysUntil(model.retiresAt, today)
   if (days > RETIREMENT_NOTICE_DAYS) return null

@@ -39,7 +39,7 @@ test('check: a retired rule target is a warning on stderr, not a failure', async
   assert.match(stdout, /^ok \(1 routes/)
   assert.deepEqual(stderr.trim().split('\n'), [
     `${file}: warning: routes[0].action.model: claude-3-haiku retired on 2026-04-20: requests skip this target; use claude-haiku-4-5`,
-    `${file}: warning: routes[0].action.fallback[0]: claude-sonnet-4 retired on 2026-06-15: requests skip this target; use claude-sonnet-4-5`
+    `${file}: warning: routes[0].action.fallback[0]: claude-sonnet-4 retired on 2026-06-15: requests skip this target; use claude-sonnet-4-6`
   ])
 })
 

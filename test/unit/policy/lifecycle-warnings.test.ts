@@ -52,6 +52,12 @@ for (const row of ROWS) {
   })
 }
 
+test('the suggested replacement is the first one still served (claude-3-5-haiku → claude-3-haiku, retired too → claude-haiku-4-5)', () => {
+  const policy = policyOf('routes: [{ name: r, action: { model: claude-3-5-haiku } }]')
+  assert.deepEqual(lifecycleWarnings(policy, catalog, '2026-05-01').map((w) => w.message), ['claude-3-5-haiku retired on 2026-02-19: requests skip this target; use claude-haiku-4-5'])
+  assert.deepEqual(lifecycleWarnings(policy, catalog, '2026-03-01').map((w) => w.message), ['claude-3-5-haiku retired on 2026-02-19: requests skip this target; use claude-3-haiku'])
+})
+
 test('a policy without retiring targets has no warnings', () => {
   assert.deepEqual(lifecycleWarnings(policyOf('routes: [{ name: r, action: { model: claude-haiku-4-5 } }]'), catalog, '2026-04-20'), [])
 })
