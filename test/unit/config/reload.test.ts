@@ -14,7 +14,8 @@ const VALID_A = 'routes: [{ name: rule-a, action: { model: claude-haiku-4-5 } }]
 const VALID_B = 'routes: [{ name: rule-b, action: { model: claude-sonnet-4-5 } }]\n'
 const INVALID = 'routes: [{ name: rule-c, action: { weight: { claude-haiku-4-5: 1 } } }]\n'
 
-async function setup (t: { after: (fn: () => Promise<void> | void) => void }, initial: string) {
+/** `sighup`: reload on SIGHUP only (the watched path is one that never changes). */
+async function setup (t: { after: (fn: () => Promise<void> | void) => void }, initial: string, options: { sighup?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-reload-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const path = join(dir, 'gateway.yaml')
@@ -26,10 +27,10 @@ async function setup (t: { after: (fn: () => Promise<void> | void) => void }, in
   const results = new EventEmitter()
   const seen: Array<{ result: 'success' | 'failure'; issues: readonly ConfigIssue[] }> = []
   const watcher = watchConfig({
-    path,
+    path: options.sighup === true ? join(dir, 'unwatched', 'gateway.yaml') : path,
     holder,
     load,
-    signal: null,
+    ...(options.sighup === true ? {} : { signal: null }),
     debounceMs: 20,
     onResult: (result, issues) => { seen.push({ result, issues }); results.emit('result', result) }
   })
@@ -103,19 +104,9 @@ test('reload() (what SIGHUP does) reloads on demand; a deleted file is a failure
 })
 
 test('SIGHUP triggers a reload', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-sighup-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  const path = join(dir, 'gateway.yaml')
-  await writeFile(path, VALID_A)
-  const load = () => loadConfig(path, { nowMs: Date.now(), envOverrides: {} })
-  const first = await load()
-  assert.ok('config' in first)
-  const holder = createConfigHolder(first.config)
-  const done = new EventEmitter()
-  const watcher = watchConfig({ path: join(dir, 'unwatched', 'gateway.yaml'), holder, load, onResult: (result) => done.emit('result', result) })
-  t.after(() => watcher.close())
+  const { path, holder, results } = await setup(t, VALID_A, { sighup: true })
   await writeFile(path, VALID_B)
-  const next = nextResult(done)
+  const next = nextResult(results)
   process.kill(process.pid, 'SIGHUP')
   assert.deepEqual(await next, ['success'])
   assert.equal(ruleOf(holder.current()), 'rule-b')
