@@ -1,5 +1,5 @@
 // Starts and stops the processes under test, each pinned to core 1 when taskset exists (the load
-// generator stays on core 0), and reads their CPU time and memory from /proc.
+// generator, the simulator and Redis share core 0), and reads their CPU time and memory from /proc.
 
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -16,6 +16,11 @@ export interface Peer {
 
 const HAS_TASKSET = spawnSync('taskset', ['-V']).status === 0
 const CLK_TCK = 100
+
+/** Pins this process, every thread of it, to `core`: the load generator runs in-process. */
+export function pinSelf (core: number): void {
+  if (HAS_TASKSET) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' })
+}
 
 function launch (core: number, command: string, args: string[], env: Record<string, string>, cwd: string): ChildProcess {
   const [file, argv] = HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]
@@ -65,7 +70,7 @@ export async function startPeer (name: string, options: { root: string; policies
     }
     if (name === 'switchyard-hit-redis') {
       const redisPort = await freePort()
-      children.push(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }))
+      children.push(launch(0, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, options.root))
       await waitForRedis(redisPort)
       env.REDIS_URL = `redis://127.0.0.1:${redisPort}`
     }

@@ -1,13 +1,15 @@
 // `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
 // (load generator straight to the simulator) and a bare Fastify + undici proxy, measured in one
 // run, alternating A B A B so drift hits every peer alike. Every load loop is bounded in time.
-// Env: BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 2).
+// Env: BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 2), BENCH_ONLY (comma-
+// separated words; runs only the peers whose name contains one, plus their direct and bare
+// baselines, skips the leak check and leaves bench/results alone: for iterating on one path).
 
 import autocannon from 'autocannon'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
-import { startPeer, stopPeer, cpuMicros, peakRssBytes, rssBytes } from './peer.js'
+import { startPeer, stopPeer, cpuMicros, peakRssBytes, pinSelf, rssBytes } from './peer.js'
 import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
 import { markdownTable } from './report.js'
@@ -31,7 +33,7 @@ const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', '
 
 interface Target { name: string; peer: string; body: string; stream: boolean }
 
-const TARGETS: Target[] = [
+const ALL_TARGETS: Target[] = [
   { name: 'direct', peer: 'direct', body: MESSAGE, stream: false },
   { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
   { name: 'switchyard (miss)', peer: 'switchyard-miss', body: MESSAGE, stream: false },
@@ -41,6 +43,14 @@ const TARGETS: Target[] = [
   { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
   { name: 'switchyard (stream)', peer: 'switchyard-miss', body: STREAM_MESSAGE, stream: true }
 ]
+
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '')
+const FILTERED = ONLY.length > 0
+const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare'
+const TARGETS = FILTERED
+  ? ALL_TARGETS.filter((target) => ONLY.some((word) => target.name.includes(word)) ||
+      (isBaseline(target) && ALL_TARGETS.some((other) => other.stream === target.stream && !isBaseline(other) && ONLY.some((word) => other.name.includes(word)))))
+  : ALL_TARGETS
 
 async function load (url: string, body: string, options: { connections: number; seconds: number; amount?: number }): Promise<autocannon.Result> {
   return await autocannon({
@@ -85,6 +95,7 @@ function median (values: number[]): number {
 }
 
 async function main (): Promise<void> {
+  pinSelf(0)
   const policies = await writePolicies(ROOT)
   const simulator = await startPeer('simulator', { root: ROOT, policies })
   const runs = new Map<string, PeerResult[]>()
@@ -97,7 +108,7 @@ async function main (): Promise<void> {
           const result = await measure(target, peer)
           runs.set(target.name, [...(runs.get(target.name) ?? []), result])
           process.stdout.write(`round ${round + 1} ${target.name}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`)
-          if (round === 0 && target.peer === 'switchyard-miss' && !target.stream) leak = await leakCheck(peer)
+          if (!FILTERED && round === 0 && target.peer === 'switchyard-miss' && !target.stream) leak = await leakCheck(peer)
         } finally {
           if (peer !== simulator) await stopPeer(peer)
         }
@@ -123,10 +134,11 @@ async function main (): Promise<void> {
   })
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`
   const table = markdownTable(results, { machine, seconds: SECONDS, rounds: ROUNDS, rate: RATE, leak })
+  process.stdout.write('\n' + table)
+  if (FILTERED) return
   await mkdir(`${ROOT}/bench/results`, { recursive: true })
   await writeFile(`${ROOT}/bench/results/latest.json`, JSON.stringify({ machine, date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, rate: RATE, results, leak }, null, 2) + '\n')
   await writeFile(`${ROOT}/bench/results/latest.md`, table)
-  process.stdout.write('\n' + table)
 }
 
 main().catch((err: unknown) => {
