@@ -1,12 +1,25 @@
 // Aborts the upstream request the moment the client goes away, so nobody pays for tokens that
-// nobody will read.
+// nobody will read. An EventEmitter that undici accepts as its `signal` (it listens for 'abort'):
+// an AbortController costs several microseconds per request on Node 20, this a fraction of one.
 
+import { EventEmitter } from 'node:events'
 import type { FastifyReply } from 'fastify'
 
-export function abortOnClientGone (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
+export class ClientGone extends EventEmitter {
+  aborted = false
+
+  abort (): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.emit('abort')
+  }
+}
+
+export function abortOnClientGone (reply: FastifyReply): ClientGone {
+  const gone = new ClientGone()
+  const raw = reply.raw
+  raw.once('close', () => {
+    if (!raw.writableFinished) gone.abort()
   })
-  return controller.signal
+  return gone
 }

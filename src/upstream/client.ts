@@ -1,9 +1,15 @@
 // Edge. The one undici dispatcher the app owns for talking to the upstream API. An Agent (not a
 // single Pool) so a hot reload may point `upstream.url` elsewhere without rebuilding it.
 
+import type { EventEmitter } from 'node:events'
 import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../config/types.js'
+
+/** What cancels an upstream request: emits 'abort' once (undici accepts an EventEmitter as `signal`). */
+export interface AbortSource extends EventEmitter {
+  readonly aborted: boolean
+}
 
 export interface UpstreamRequest {
   method: string
@@ -11,7 +17,7 @@ export interface UpstreamRequest {
   path: string
   headers: Record<string, string | string[]>
   body: string | Buffer | NodeJS.ReadableStream | null
-  signal: AbortSignal
+  signal: AbortSource
 }
 
 export interface UpstreamClient {

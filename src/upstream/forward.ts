@@ -4,7 +4,7 @@
 
 import type { Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../config/types.js'
-import type { UpstreamClient } from './client.js'
+import type { AbortSource, UpstreamClient } from './client.js'
 import { classifyTransportError, toGatewayError } from './transport-errors.js'
 
 export interface Candidate {
@@ -30,7 +30,7 @@ export interface ForwardRequest {
   method: string
   path: string
   headers: Record<string, string | string[]>
-  signal: AbortSignal
+  signal: AbortSource
 }
 
 export function isFallbackStatus (status: number): boolean {
@@ -62,7 +62,7 @@ export async function forwardWithFallback (
     const next = candidates[i + 1]
     let response: Dispatcher.ResponseData
     try {
-      response = await client.request(upstream, { ...request, body: candidate.body() })
+      response = await client.request(upstream, { method: request.method, path: request.path, headers: request.headers, body: candidate.body(), signal: request.signal })
     } catch (err) {
       if (request.signal.aborted || next === undefined) throw toGatewayError(err)
       const failure = classifyTransportError(err)
@@ -93,9 +93,11 @@ export async function forwardWithFallback (
   throw new Error('forwardWithFallback needs at least one candidate')
 }
 
-function sleep (ms: number, signal: AbortSignal): Promise<void> {
+function sleep (ms: number, signal: AbortSource): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+    if (signal.aborted) return resolve()
+    const onAbort = (): void => { clearTimeout(timer); resolve() }
+    const timer = setTimeout(() => { signal.off('abort', onAbort); resolve() }, ms)
+    signal.once('abort', onAbort)
   })
 }

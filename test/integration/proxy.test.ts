@@ -220,6 +220,15 @@ describe('streaming behaviour', () => {
     assert.ok(Date.now() - abortedAt < 1000)
   })
 
+  test('a client that gives up waiting for a non-streamed answer cancels the upstream request', async () => {
+    const abortedBefore = sim.abortedRequests()
+    const controller = new AbortController()
+    const pending = viaGateway.messages.create(PARAMS, { headers: { 'x-sim-latency-ms': '5000' }, signal: controller.signal, maxRetries: 0 })
+    setTimeout(() => controller.abort(), 150)
+    await assert.rejects(pending, Anthropic.APIUserAbortError)
+    await sim.waitForAborted(abortedBefore + 1, 1000)
+  })
+
   test('an upstream error event mid-stream is forwarded as is', async () => {
     const err = await viaGateway.messages.stream(PARAMS, { headers: { 'x-sim-error-after-events': '3' } }).finalMessage().catch((e: unknown) => e)
     assert.ok(err instanceof Anthropic.APIError)
