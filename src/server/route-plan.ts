@@ -8,6 +8,7 @@ import { toRoutingInput } from '../policy/input.js'
 import { decide } from '../policy/decide.js'
 import { applyDecision } from '../policy/apply.js'
 import type { MessagesRequest } from '../types/anthropic.js'
+import { replaceModel } from '../messages/replace-model.js'
 import type { Candidate } from '../upstream/forward.js'
 import type { HeaderMap } from '../upstream/headers.js'
 
@@ -30,9 +31,21 @@ export function planRoute (body: MessagesRequest, rawText: string, headers: Head
   return { decision, outgoing, candidates }
 }
 
-/** Forwards the client's own bytes when the body is unchanged; serialises once otherwise. */
+/**
+ * Forwards the client's own bytes when the body is unchanged, splices the new model into them when
+ * only the model changed, and serialises once otherwise.
+ */
 function serialised (outgoing: MessagesRequest, original: MessagesRequest, rawText: string): () => string {
   if (outgoing === original) return () => rawText
   let text: string | null = null
-  return () => (text ??= JSON.stringify(outgoing))
+  return () => (text ??= (onlyModelDiffers(outgoing, original) ? replaceModel(rawText, original.model, outgoing.model) : null) ?? JSON.stringify(outgoing))
+}
+
+function onlyModelDiffers (outgoing: MessagesRequest, original: MessagesRequest): boolean {
+  let keys = 0
+  for (const key in outgoing) {
+    keys++
+    if (key !== 'model' && outgoing[key] !== original[key]) return false
+  }
+  return keys === Object.keys(original).length
 }
