@@ -45,14 +45,15 @@ interface MoneyLabels { tenant: string; requested: string; routed: string }
 function recordMoney (metrics: Metrics, outcome: RequestOutcome, usage: Usage, config: RuntimeConfig, labels: MoneyLabels): void {
   const routedModel = outcome.routedModel === null ? undefined : config.catalog.resolve(outcome.routedModel)
   if (routedModel === undefined) return
-  const modifiers: CostModifiers = { isoDate: outcome.isoDate, ...outcome.modifiers }
+  const modifiers: CostModifiers = { isoDate: outcome.isoDate, batch: outcome.modifiers.batch, inferenceGeo: outcome.modifiers.inferenceGeo, speed: outcome.modifiers.speed }
   const routedCost = priceUsage(usage, routedModel, modifiers)
   const moneyLabels = { tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }
   const isHit = outcome.cacheResult === 'hit'
   for (const [key, tokenType] of TOKEN_TYPES) {
     const count = routedCost.tokens[key]
     // Cached answers consumed no upstream tokens.
-    if (count > 0 && !isHit) metrics.tokens.inc({ ...moneyLabels, token_type: tokenType }, count)
+    // Literal label objects: object spread is a slow clone on this path.
+    if (count > 0 && !isHit) metrics.tokens.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed, token_type: tokenType }, count)
   }
   if (isHit) {
     metrics.cost.inc(moneyLabels, 0)

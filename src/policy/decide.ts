@@ -108,7 +108,7 @@ function evaluate (pass: Pass): Applied | null {
       pass.trace.push(traceOf(pass, rule, 'matched', picked.how, picked.target))
       for (const rest of rules.slice(i + 1)) pass.trace.push(traceOf(pass, rest, 'not_evaluated', 'an earlier rule matched first'))
     }
-    return { rule, ...picked }
+    return { rule, target: picked.target, how: picked.how }
   }
   return null
 }
@@ -178,7 +178,19 @@ function unroutableDecision (pass: Pass, remap: ReturnType<typeof lifecycleRemap
 
 function finish (pass: Pass, decision: Omit<Decision, 'skipped' | 'shadow' | 'trace'>): Decision {
   const skippedNote = pass.skipped.length === 0 ? '' : `; skipped ${pass.skipped.map((s) => `"${s.rule}" (${s.reason})`).join(', ')}`
-  const result: Decision = { ...decision, reason: decision.reason + skippedNote, skipped: pass.skipped, shadow: pass.shadow }
+  const result: Decision = {
+    requestedModel: decision.requestedModel,
+    targetModel: decision.targetModel,
+    rule: decision.rule,
+    fallbacks: decision.fallbacks,
+    cache: decision.cache,
+    reason: decision.reason + skippedNote,
+    lifecycleRemap: decision.lifecycleRemap,
+    droppedFallbacks: decision.droppedFallbacks,
+    unroutable: decision.unroutable,
+    skipped: pass.skipped,
+    shadow: pass.shadow
+  }
   if (pass.trace !== null) result.trace = pass.trace
   return result
 }

@@ -84,10 +84,8 @@ async function exchange (
   outcome.routedModel = forwarded.model
   outcome.fallbacks = forwarded.fallbacks
   outcome.status = forwarded.response.statusCode
-  const headers = {
-    ...clientResponseHeaders(forwarded.response.headers, { bodyReplaced: false }),
-    ...gatewayHeaders(request.id, plan.decision, forwarded.model, outcome.cacheResult, forwarded.fallbacks)
-  }
+  const headers = gatewayHeaders(request.id, plan.decision, forwarded.model, outcome.cacheResult, forwarded.fallbacks,
+    clientResponseHeaders(forwarded.response.headers, { bodyReplaced: false }))
   // An answer from a fallback model is not what the key (which names the target model) asks for.
   const storable = cache?.plan.store === true && forwarded.fallbacks.length === 0
   let message: Message | null
