@@ -10,7 +10,8 @@ const HOP_BY_HOP = new Set([
 
 function connectionListed (headers: HeaderMap): Set<string> | null {
   const value = headers.connection
-  if (value === undefined) return null
+  // The usual values name only hop-by-hop headers already dropped: no Set per request.
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return null
   const names = (Array.isArray(value) ? value.join(',') : value).split(',')
   const listed = new Set<string>()
   for (const name of names) {
