@@ -1,0 +1,50 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Registry } from 'prom-client'
+import { BufferedCounter } from '../../../src/metrics/buffered-counter.js'
+
+function counterOn (registry: Registry): BufferedCounter<'model' | 'kind'> {
+  return new BufferedCounter({ name: 'test_total', help: 'h', labelNames: ['model', 'kind'] as const, registers: [registry] })
+}
+
+const seriesLines = (text: string): string[] => text.split('\n').filter((line) => line.startsWith('test_total{'))
+
+test('buffered increments reach the exposition at scrape time, summed per series, never twice', async () => {
+  const registry = new Registry()
+  const counter = counterOn(registry)
+  counter.inc({ model: 'a', kind: 'x' })
+  counter.inc({ model: 'a', kind: 'x' }, 2.5)
+  counter.inc({ model: 'b', kind: 'x' }, 1)
+  assert.deepEqual(seriesLines(await registry.metrics()), ['test_total{model="a",kind="x"} 3.5', 'test_total{model="b",kind="x"} 1'])
+  counter.inc({ model: 'a', kind: 'x' }, 1)
+  assert.deepEqual(seriesLines(await registry.metrics()), ['test_total{model="a",kind="x"} 4.5', 'test_total{model="b",kind="x"} 1'])
+  assert.deepEqual(seriesLines(await registry.metrics()), ['test_total{model="a",kind="x"} 4.5', 'test_total{model="b",kind="x"} 1'])
+})
+
+test('a zero increment creates the series (rate() then sees the first real one)', async () => {
+  const registry = new Registry()
+  counterOn(registry).inc({ model: 'a', kind: 'y' }, 0)
+  assert.deepEqual(seriesLines(await registry.metrics()), ['test_total{model="a",kind="y"} 0'])
+})
+
+test('label values that only differ in where a separator would fall stay apart', async () => {
+  const registry = new Registry()
+  const counter = counterOn(registry)
+  counter.inc({ model: 'a', kind: 'bc' })
+  counter.inc({ model: 'ab', kind: 'c' })
+  assert.equal(seriesLines(await registry.metrics()).length, 2)
+})
+
+test('a bad value throws at the increment, not later at the scrape', async () => {
+  const registry = new Registry()
+  const counter = counterOn(registry)
+  for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) assert.throws(() => counter.inc({ model: 'a', kind: 'x' }, bad), TypeError)
+  counter.inc({ model: 'a', kind: 'x' }, 1)
+  assert.deepEqual(seriesLines(await registry.metrics()), ['test_total{model="a",kind="x"} 1'])
+})
+
+test('get() includes what is still buffered', async () => {
+  const counter = counterOn(new Registry())
+  counter.inc({ model: 'a', kind: 'x' }, 7)
+  assert.equal((await counter.get()).values[0]?.value, 7)
+})
