@@ -2,7 +2,7 @@
 // sent upstream that can change the answer, plus the API version, the beta set and the tenant
 // scope. Raw credentials never appear: the scope is already a hash.
 
-import { createHash } from 'node:crypto'
+import { credentialDigest, sha256Hex } from '../credential-digest.js'
 import type { MessagesRequest } from '../types/anthropic.js'
 
 /** Bump when the key or entry format changes: old entries then simply miss. */
@@ -18,11 +18,29 @@ export interface KeyHeaders {
 
 /** JSON with object keys sorted at every level and `cache_control` markers dropped. */
 export function canonicalJson (value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']'
+  // One growing string per level (no map/join arrays): this runs on every cacheable request.
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i])
+    return out + ']'
+  }
   const record = value as Record<string, unknown>
-  const keys = Object.keys(record).filter((key) => key !== 'cache_control' && record[key] !== undefined).sort()
-  return '{' + keys.map((key) => JSON.stringify(key) + ':' + canonicalJson(record[key])).join(',') + '}'
+  const keys = Object.keys(record)
+  if (!isSorted(keys)) keys.sort()
+  let out = '{'
+  for (const key of keys) {
+    const child = record[key]
+    if (key === 'cache_control' || child === undefined) continue
+    out += (out === '{' ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(child)
+  }
+  return out + '}'
+}
+
+function isSorted (keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false
+  return true
 }
 
 export function betaSet (header: string | undefined): string[] {
@@ -38,11 +56,11 @@ export function cacheKey (outgoing: MessagesRequest, headers: KeyHeaders, scope:
   for (const key in outgoing) if (!EXCLUDED_FIELDS.has(key)) fields[key] = outgoing[key]
   // A tuple, JSON-encoded as a whole: no delimiter can make two different inputs collide (undici #5012).
   const material = canonicalJson([scope, headers.anthropicVersion ?? null, betaSet(headers.anthropicBeta), fields])
-  return KEY_PREFIX + createHash('sha256').update(material).digest('hex')
+  return KEY_PREFIX + sha256Hex(material)
 }
 
 /** One scope per credential (hashed), unless the policy names a shared scope. */
 export function scopeOf (credential: string | null, sharedScope: string | null): string {
   if (sharedScope !== null) return 'shared:' + sharedScope
-  return 'key:' + createHash('sha256').update(credential ?? '').digest('hex')
+  return 'key:' + credentialDigest(credential ?? '')
 }

@@ -1,7 +1,7 @@
 // Pure. Which configured tenant a request belongs to: by a credential hash or a header value.
 // Returns only configured names, so the metrics label stays bounded.
 
-import { createHash } from 'node:crypto'
+import { credentialDigest } from '../credential-digest.js'
 import type { TenantConfig } from '../config/types.js'
 import { credentialOf, headerValue } from '../upstream/headers.js'
 import type { HeaderMap } from '../upstream/headers.js'
@@ -16,7 +16,7 @@ export function resolveTenant (headers: HeaderMap, tenants: readonly TenantConfi
     if (tenant.credentialSha256.length > 0) {
       if (digest === undefined) {
         const credential = credentialOf(headers)
-        digest = credential === null ? null : createHash('sha256').update(credential).digest('hex')
+        digest = credential === null ? null : credentialDigest(credential)
       }
       if (digest !== null && tenant.credentialSha256.includes(digest)) return tenant.name
     }
