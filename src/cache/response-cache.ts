@@ -42,6 +42,10 @@ function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | typeof TI
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export function createResponseCache (store: CacheStore, config: () => CacheConfig, hooks: CacheHooks = {}): ResponseCache {
+  // The memory store answers from this process and cannot hang: no timer per operation for it.
+  const timed = store.kind === 'memory'
+    ? async <T>(promise: Promise<T>, _ms: number): Promise<T | typeof TIMED_OUT> => await promise
+    : withTimeout
   const flights = new Map<string, Promise<CacheEntry | null>>()
   // Entries whose store write has not landed yet: a request arriving meanwhile still hits.
   const writing = new Map<string, CacheEntry>()
@@ -55,7 +59,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
     const startedAt = performance.now()
     const pending = writing.get(key)
     if (pending !== undefined) { report('get', 'hit', startedAt); return pending }
-    const value = await withTimeout(store.get(key), config().operationTimeoutMs)
+    const value = await timed(store.get(key), config().operationTimeoutMs)
     if (value === TIMED_OUT) { report('get', 'timeout', startedAt); return null }
     const entry = value === null ? null : decodeEntry(value)
     report('get', entry === null ? 'miss' : 'hit', startedAt)
@@ -81,7 +85,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const value = encodeEntry(entry, compressOverBytes)
       if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
       writing.set(key, entry)
-      withTimeout(store.set(key, value, ttlSeconds), operationTimeoutMs)
+      timed(store.set(key, value, ttlSeconds), operationTimeoutMs)
         .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'error', startedAt))
         .catch(() => report('set', 'error', startedAt))
         .finally(() => { if (writing.get(key) === entry) writing.delete(key) })
@@ -101,7 +105,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
         settle(entry)
       }
       const startedAt = performance.now()
-      const locked = await withTimeout(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
+      const locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
       report('lock', locked === TIMED_OUT ? 'timeout' : locked ? 'stored' : 'miss', startedAt)
       if (locked === TIMED_OUT || locked) {
         return {
