@@ -1,9 +1,12 @@
 // Edge. The app's own prom-client Registry and metric objects (never the global registry, so
 // tests can build many apps side by side). Names and buckets follow observability.md §0. Counters
-// touched per request are buffered (see buffered-counter.ts); the rest are plain prom-client.
+// touched per request are buffered and histograms lean (buffered-counter.ts, lean-histogram.ts);
+// the rest are plain prom-client. All of them are exported by the prom-client Registry.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { CountingGauge } from './counting-gauge.js'
 import { BufferedCounter } from './buffered-counter.js'
+import { LeanHistogram } from './lean-histogram.js'
 
 /** 0.001 s … 655 s: generations can take minutes; a superset of the OTel GenAI boundaries. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84, 327.68, 655.36]
@@ -19,9 +22,9 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   const metrics = {
     registry,
     requests: new BufferedCounter({ name: 'llm_gateway_requests_total', help: 'Client requests, by route, requested model, model used, matched rule, tenant, status class and cache result.', labelNames: ['route', 'requested_model', 'routed_model', 'rule', 'tenant', 'status_class', 'cache_result'] as const, registers }),
-    duration: new Histogram({ name: 'llm_gateway_request_duration_seconds', help: 'Time from request arrival to the last byte sent to the client.', labelNames: ['route', 'routed_model', 'cache_result', 'stream'] as const, buckets: DURATION_BUCKETS, registers }),
-    ttft: new Histogram({ name: 'llm_gateway_time_to_first_token_seconds', help: 'Streams: time from request arrival to the first content event.', labelNames: ['routed_model', 'cache_result'] as const, buckets: TTFT_BUCKETS, registers }),
-    overhead: new Histogram({ name: 'llm_gateway_overhead_seconds', help: "The gateway's own time: request duration minus time spent waiting on the upstream.", labelNames: ['route', 'cache_result'] as const, buckets: OVERHEAD_BUCKETS, registers }),
+    duration: new LeanHistogram({ name: 'llm_gateway_request_duration_seconds', help: 'Time from request arrival to the last byte sent to the client.', labelNames: ['route', 'routed_model', 'cache_result', 'stream'] as const, buckets: DURATION_BUCKETS, registers }),
+    ttft: new LeanHistogram({ name: 'llm_gateway_time_to_first_token_seconds', help: 'Streams: time from request arrival to the first content event.', labelNames: ['routed_model', 'cache_result'] as const, buckets: TTFT_BUCKETS, registers }),
+    overhead: new LeanHistogram({ name: 'llm_gateway_overhead_seconds', help: "The gateway's own time: request duration minus time spent waiting on the upstream.", labelNames: ['route', 'cache_result'] as const, buckets: OVERHEAD_BUCKETS, registers }),
     tokens: new BufferedCounter({ name: 'llm_gateway_tokens_total', help: 'Tokens by disjoint billing type (input, output, cache_read, cache_write_5m, cache_write_1h).', labelNames: ['tenant', 'requested_model', 'routed_model', 'token_type'] as const, registers }),
     cost: new BufferedCounter({ name: 'llm_gateway_cost_usd_total', help: 'Upstream spend in USD, priced from the model catalog (0 for cache hits).', labelNames: ['tenant', 'requested_model', 'routed_model'] as const, registers }),
     savings: new BufferedCounter({ name: 'llm_gateway_savings_usd_total', help: 'USD saved: routing (requested model price minus used model price, same usage) and cache (what a cached response would have cost).', labelNames: ['tenant', 'reason', 'requested_model', 'routed_model'] as const, registers }),
@@ -32,9 +35,9 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     fallbacks: new BufferedCounter({ name: 'llm_gateway_fallbacks_total', help: 'Fallbacks from one model to the next before any byte reached the client.', labelNames: ['from', 'to', 'reason'] as const, registers }),
     ruleSkips: new BufferedCounter({ name: 'llm_gateway_rule_skips_total', help: 'Rules whose match held but whose target the capability guard refused.', labelNames: ['rule', 'reason'] as const, registers }),
     lifecycleRemaps: new BufferedCounter({ name: 'llm_gateway_lifecycle_remaps_total', help: 'Requests for a retired model sent to its replacement.', labelNames: ['from', 'to'] as const, registers }),
-    inflight: new Gauge({ name: 'llm_gateway_inflight_requests', help: 'Requests being served right now.', labelNames: ['route'] as const, registers }),
+    inflight: new CountingGauge({ name: 'llm_gateway_inflight_requests', help: 'Requests being served right now.', labelNames: ['route'] as const, registers }),
     cacheOperations: new BufferedCounter({ name: 'llm_gateway_cache_operations_total', help: 'Cache operations by result (hit, miss, stored, skipped, error, timeout).', labelNames: ['operation', 'result'] as const, registers }),
-    cacheDuration: new Histogram({ name: 'llm_gateway_cache_operation_duration_seconds', help: 'Cache store round trips.', labelNames: ['operation'] as const, buckets: CACHE_BUCKETS, registers }),
+    cacheDuration: new LeanHistogram({ name: 'llm_gateway_cache_operation_duration_seconds', help: 'Cache store round trips.', labelNames: ['operation'] as const, buckets: CACHE_BUCKETS, registers }),
     cacheFailures: new BufferedCounter({ name: 'llm_gateway_cache_failures_total', help: 'Cache operations that failed open (the request went on uncached).', labelNames: ['operation'] as const, registers }),
     configReloads: new Counter({ name: 'llm_gateway_config_reloads_total', help: 'Policy reloads by result.', labelNames: ['result'] as const, registers }),
     buildInfo: new Gauge({ name: 'llm_gateway_build_info', help: 'Always 1; labels carry the version.', labelNames: ['version', 'node_version'] as const, registers })

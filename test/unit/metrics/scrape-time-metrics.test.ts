@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { BufferedCounter } from '../../../src/metrics/buffered-counter.js'
+import { CountingGauge } from '../../../src/metrics/counting-gauge.js'
 
 function counterOn (registry: Registry): BufferedCounter<'model' | 'kind'> {
   return new BufferedCounter({ name: 'test_total', help: 'h', labelNames: ['model', 'kind'] as const, registers: [registry] })
@@ -47,4 +48,17 @@ test('get() includes what is still buffered', async () => {
   const counter = counterOn(new Registry())
   counter.inc({ model: 'a', kind: 'x' }, 7)
   assert.equal((await counter.get()).values[0]?.value, 7)
+})
+
+test('a counting gauge exports its current counts at scrape time', async () => {
+  const registry = new Registry()
+  const gauge = new CountingGauge({ name: 'test_inflight', help: 'h', labelNames: ['route'] as const, registers: [registry] })
+  gauge.inc({ route: 'a' })
+  gauge.inc({ route: 'a' })
+  gauge.inc({ route: 'b' })
+  gauge.dec({ route: 'a' })
+  const lines = (await registry.metrics()).split('\n').filter((line) => line.startsWith('test_inflight{'))
+  assert.deepEqual(lines, ['test_inflight{route="a"} 1', 'test_inflight{route="b"} 1'])
+  gauge.dec({ route: 'b' })
+  assert.match(await registry.metrics(), /^test_inflight\{route="b"\} 0$/m)
 })

@@ -1,0 +1,40 @@
+// Edge. A prom-client Gauge for "how many right now" counts that change twice per request: the
+// counts live in a plain Map and are copied into the gauge when it is scraped (its collect hook).
+// prom-client's own inc/dec hash and validate the label object on every call.
+
+import { Gauge } from 'prom-client'
+import type { GaugeConfiguration, LabelValues } from 'prom-client'
+
+export class CountingGauge<L extends string> {
+  readonly gauge: Gauge<L>
+  readonly #labelNames: readonly L[]
+  readonly #counts = new Map<string, { labels: LabelValues<L>; value: number }>()
+
+  constructor (config: GaugeConfiguration<L>) {
+    this.#labelNames = config.labelNames ?? []
+    const counts = this.#counts
+    this.gauge = new Gauge({
+      ...config,
+      collect () {
+        for (const entry of counts.values()) this.set(entry.labels, entry.value)
+      }
+    })
+  }
+
+  /** `labels` is kept for the series: pass a literal, never an object mutated later. */
+  inc (labels: LabelValues<L>): void {
+    this.#add(labels, 1)
+  }
+
+  dec (labels: LabelValues<L>): void {
+    this.#add(labels, -1)
+  }
+
+  #add (labels: LabelValues<L>, delta: number): void {
+    let key = ''
+    for (const name of this.#labelNames) key += String(labels[name]) + '\u0001'
+    const entry = this.#counts.get(key)
+    if (entry === undefined) this.#counts.set(key, { labels, value: delta })
+    else entry.value += delta
+  }
+}
