@@ -1,4 +1,4 @@
-// Pure. The cache key: sha256 of the canonical JSON (sorted keys) of everything in the request as
+// Pure. The cache key: sha256 of the canonical form (sorted keys, length-prefixed strings) of everything in the request as
 // sent upstream that can change the answer, plus the API version, the beta set and the tenant
 // scope. Raw credentials never appear: the scope is already a hash.
 
@@ -6,7 +6,7 @@ import { credentialDigest, sha256Hex } from '../credential-digest.js'
 import type { MessagesRequest } from '../types/anthropic.js'
 
 /** Bump when the key or entry format changes: old entries then simply miss. */
-export const KEY_PREFIX = 'switchyard:v1:'
+export const KEY_PREFIX = 'switchyard:v2:'
 
 /** Fields that change billing or transport, never the answer (anthropic-api.md §3.2). */
 const EXCLUDED_FIELDS = new Set(['stream', 'metadata', 'service_tier'])
@@ -16,14 +16,25 @@ export interface KeyHeaders {
   anthropicBeta: string | undefined
 }
 
-/** JSON with object keys sorted at every level and `cache_control` markers dropped. */
-export function canonicalJson (value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  // One growing string per level (no map/join arrays): this runs on every cacheable request.
+/**
+ * An unambiguous text form of a JSON value with object keys sorted at every level and
+ * `cache_control` markers dropped. Not JSON: strings are written raw behind their length
+ * (`s5:hello`), which makes the form injective without escaping, and escaping a 2 KB prompt cost
+ * more than hashing it. Strings with lone surrogates (which UTF-8 would blur together) are written
+ * as JSON instead (`j"…"`).
+ *
+ * @example canonicalForm({ b: 1, a: ['x'] }) // '{s1:a[s1:x]s1:bn1;}'
+ */
+export function canonicalForm (value: unknown): string {
+  switch (typeof value) {
+    case 'string': return value.isWellFormed() ? 's' + value.length + ':' + value : 'j' + JSON.stringify(value)
+    case 'number': return 'n' + String(value) + ';'
+    case 'boolean': return value ? 't' : 'f'
+  }
+  if (value === null || typeof value !== 'object') return 'z'
   if (Array.isArray(value)) {
     let out = '['
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i])
+    for (let i = 0; i < value.length; i++) out += canonicalForm(value[i])
     return out + ']'
   }
   const record = value as Record<string, unknown>
@@ -33,7 +44,7 @@ export function canonicalJson (value: unknown): string {
   for (const key of keys) {
     const child = record[key]
     if (key === 'cache_control' || child === undefined) continue
-    out += (out === '{' ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(child)
+    out += canonicalForm(key) + canonicalForm(child)
   }
   return out + '}'
 }
@@ -54,8 +65,8 @@ export function betaSet (header: string | undefined): string[] {
 export function cacheKey (outgoing: MessagesRequest, headers: KeyHeaders, scope: string): string {
   const fields: Record<string, unknown> = {}
   for (const key in outgoing) if (!EXCLUDED_FIELDS.has(key)) fields[key] = outgoing[key]
-  // A tuple, JSON-encoded as a whole: no delimiter can make two different inputs collide (undici #5012).
-  const material = canonicalJson([scope, headers.anthropicVersion ?? null, betaSet(headers.anthropicBeta), fields])
+  // A tuple, encoded as a whole: no delimiter can make two different inputs collide (undici #5012).
+  const material = canonicalForm([scope, headers.anthropicVersion ?? null, betaSet(headers.anthropicBeta), fields])
   return KEY_PREFIX + sha256Hex(material)
 }
 

@@ -10,6 +10,7 @@ import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 import { startRedis } from '../helpers/redis-server.js'
+import { KEY_PREFIX } from '../../src/cache/key.js'
 import type { TestRedis } from '../helpers/redis-server.js'
 import { startGatewayProcess } from '../helpers/gateway-process.js'
 
@@ -75,7 +76,7 @@ async function redisKeyCount (): Promise<number> {
   const probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
   try {
     await probe.connect()
-    return (await probe.keys('switchyard:v1:*')).length
+    return (await probe.keys(KEY_PREFIX + '*')).length
   } finally {
     probe.disconnect()
   }

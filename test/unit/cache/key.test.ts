@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { KEY_PREFIX, betaSet, cacheKey, canonicalJson, scopeOf } from '../../../src/cache/key.js'
+import { KEY_PREFIX, betaSet, cacheKey, canonicalForm, scopeOf } from '../../../src/cache/key.js'
 import type { KeyHeaders } from '../../../src/cache/key.js'
 import type { MessagesRequest } from '../../../src/types/anthropic.js'
 
@@ -65,14 +65,26 @@ test('the scope never contains the credential', () => {
 })
 
 const CANONICAL: Array<{ value: unknown; expected: string }> = [
-  { value: { b: 1, a: [{ d: 2, c: 3 }] }, expected: '{"a":[{"c":3,"d":2}],"b":1}' },
-  { value: { a: undefined, b: null }, expected: '{"b":null}' },
-  { value: { text: 'x', cache_control: { type: 'ephemeral' } }, expected: '{"text":"x"}' },
-  { value: 'é"', expected: '"é\\""' }
+  { value: { b: 1, a: [{ d: 2, c: 3 }] }, expected: '{s1:a[{s1:cn3;s1:dn2;}]s1:bn1;}' },
+  { value: { a: undefined, b: null, c: true, d: false }, expected: '{s1:bzs1:cts1:df}' },
+  { value: { text: 'x', cache_control: { type: 'ephemeral' } }, expected: '{s4:texts1:x}' },
+  { value: 'é"', expected: 's2:é"' },
+  { value: '\ud800', expected: 'j"\\ud800"' }
 ]
 for (const row of CANONICAL) {
-  test(`canonicalJson ${JSON.stringify(row.value)}`, () => { assert.equal(canonicalJson(row.value), row.expected) })
+  test(`canonicalForm ${JSON.stringify(row.value)}`, () => { assert.equal(canonicalForm(row.value), row.expected) })
 }
+
+test('canonicalForm keeps apart what a delimiter or UTF-8 would blur', () => {
+  const pairs: Array<[unknown, unknown]> = [
+    [['ab', 'c'], ['a', 'bc']],
+    [{ a: 'b', c: 'd' }, { a: 'bs1:cs1:d' }],
+    [['1'], [1]],
+    [['\ud800'], ['\ud801']],
+    [[null], ['null']]
+  ]
+  for (const [a, b] of pairs) assert.notEqual(canonicalForm(a), canonicalForm(b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`)
+})
 
 test('betaSet trims, drops empties, dedupes and sorts', () => {
   assert.deepEqual(betaSet(' b , a,,b '), ['a', 'b'])
