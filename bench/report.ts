@@ -11,6 +11,8 @@ export interface PeerResult {
   ttfbP50Ms: number
   errors: number
   peakRssBytes: number
+  /** Switchyard only: mean of its own llm_gateway_overhead_seconds during the paced run. */
+  ownTimeMeanMs: number | null
 }
 
 interface Context {
@@ -30,8 +32,8 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
   const lines = [
     `Machine: ${context.machine}. ${context.rounds} alternating rounds of ${context.seconds} s per peer; throughput at 50 connections, latency at a fixed ${context.rate} req/s; medians.`,
     '',
-    '| peer | req/s | % of direct | % of bare proxy | CPU µs/req | p50 ms | p99 ms | added p50 / p99 ms | TTFB p50 ms (added) | peak RSS | errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
+    '| peer | req/s | % of direct | % of bare proxy | CPU µs/req | p50 ms | p99 ms | added p50 / p99 ms | TTFB p50 ms (added) | own time ms (mean) | peak RSS | errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
   ]
   for (const r of results) {
     const direct = find(r.stream ? 'direct (stream)' : 'direct')
@@ -39,8 +41,9 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
     const isBase = direct === undefined || r === direct
     const added = isBase ? '–' : `${signed(r.p50Ms - direct.p50Ms)} / ${signed(r.p99Ms - direct.p99Ms)}`
     const ttfb = `${r.ttfbP50Ms.toFixed(2)}${isBase ? '' : ` (${signed(r.ttfbP50Ms - direct.ttfbP50Ms)})`}`
-    lines.push(`| ${r.name} | ${Math.round(r.reqPerSec)} | ${direct ? pct(r.reqPerSec / direct.reqPerSec) : '–'} | ${bare ? pct(r.reqPerSec / bare.reqPerSec) : '–'} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${added} | ${ttfb} | ${mb(r.peakRssBytes)} | ${r.errors} |`)
+    lines.push(`| ${r.name} | ${Math.round(r.reqPerSec)} | ${direct ? pct(r.reqPerSec / direct.reqPerSec) : '–'} | ${bare ? pct(r.reqPerSec / bare.reqPerSec) : '–'} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${added} | ${ttfb} | ${r.ownTimeMeanMs === null ? '–' : r.ownTimeMeanMs.toFixed(3)} | ${mb(r.peakRssBytes)} | ${r.errors} |`)
   }
+  lines.push('', 'Own time: Switchyard\'s mean `llm_gateway_overhead_seconds` (request duration minus the wait on the upstream) during the paced run; unlike added latency, it carries none of the extra hop\'s scheduling noise.')
   if (context.leak !== null) {
     lines.push('', `Leak check (switchyard miss path): RSS ${mb(context.leak.rssAfter10kBytes)} after 10k requests, ${mb(context.leak.rssAfter100kBytes)} after 100k.`)
   }

@@ -68,7 +68,9 @@ async function measure (target: Target, peer: Peer): Promise<PeerResult> {
   const cpuBefore = cpuMicros(peer.pid)
   const saturated = await load(peer.url, target.body, { connections: 50, seconds: SECONDS })
   const cpuAfter = cpuMicros(peer.pid)
+  const before = await ownTime(peer)
   const latency = await paced(peer.url, target.body, HEADERS, RATE, SECONDS)
+  const after = await ownTime(peer)
   return {
     name: target.name,
     stream: target.stream,
@@ -78,8 +80,19 @@ async function measure (target: Target, peer: Peer): Promise<PeerResult> {
     p99Ms: latency.p99Ms,
     ttfbP50Ms: latency.ttfbP50Ms,
     errors: saturated.errors + saturated.non2xx + latency.errors,
-    peakRssBytes: peakRssBytes(peer.pid)
+    peakRssBytes: peakRssBytes(peer.pid),
+    ownTimeMeanMs: before === null || after === null || after.count === before.count ? null : 1000 * (after.sum - before.sum) / (after.count - before.count)
   }
+}
+
+/** Switchyard's own time per request (its llm_gateway_overhead_seconds), free of the hops' noise. */
+async function ownTime (peer: Peer): Promise<{ sum: number; count: number } | null> {
+  if (!peer.name.startsWith('switchyard')) return null
+  const text = await (await fetch(`${peer.url}/metrics`)).text()
+  const total = (suffix: string): number => text.split('\n')
+    .filter((line) => line.startsWith(`llm_gateway_overhead_seconds_${suffix}{route="messages"`))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+  return { sum: total('sum'), count: total('count') }
 }
 
 async function leakCheck (peer: Peer): Promise<{ rssAfter10kBytes: number; rssAfter100kBytes: number }> {
@@ -128,6 +141,7 @@ async function main (): Promise<void> {
       p50Ms: median(all.map((r) => r.p50Ms)),
       p99Ms: median(all.map((r) => r.p99Ms)),
       ttfbP50Ms: median(all.map((r) => r.ttfbP50Ms)),
+      ownTimeMeanMs: first.ownTimeMeanMs === null ? null : median(all.map((r) => r.ownTimeMeanMs ?? 0)),
       errors: all.reduce((sum, r) => sum + r.errors, 0),
       peakRssBytes: Math.max(...all.map((r) => r.peakRssBytes))
     }

@@ -49,6 +49,8 @@ export class StreamAccumulator {
     const first = isContent && !this.#sawContent
     if (isContent) this.#sawContent = true
     if (this.#mode === 'usage' && !MESSAGE_LEVEL_EVENTS.has(event.event)) return first
+    // Its name says it all: no parse (it is one of the three parses a usage-mode stream pays for).
+    if (event.event === 'message_stop') { this.#completed = true; return first }
     let payload: unknown
     try {
       payload = JSON.parse(event.data)
@@ -79,9 +81,6 @@ export class StreamAccumulator {
         this.#usage = mergeUsage(this.#usage, payload.usage)
         return
       }
-      case 'message_stop':
-        this.#completed = true
-        return
       case 'error': {
         const error = payload.error
         this.#errorType = isRecord(error) && typeof error.type === 'string' ? error.type : 'unknown_error'
