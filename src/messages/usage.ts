@@ -22,3 +22,24 @@ export function mergeUsage (base: Usage, update: unknown): Usage {
 export function tokenCount (value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
 }
+
+/**
+ * The `usage` of a Messages JSON body when it is the body's last top-level member (as the API
+ * writes it), without parsing the rest; null when that cannot be shown, and the caller parses the
+ * whole body. Sound by construction: the text after the last `"usage":` key must parse, on its
+ * own, as one object up to the body's final `}`, which a nested key (it would leave closing
+ * brackets behind) or a non-final member (it would leave more members) can never do.
+ *
+ * @example trailingUsage('{"id":"m","usage":{"input_tokens":3,"output_tokens":1}}') // { input_tokens: 3, output_tokens: 1 }
+ */
+export function trailingUsage (json: string): Usage | null {
+  const key = json.lastIndexOf('"usage":')
+  const end = json.lastIndexOf('}')
+  if (key === -1 || end < key || json.trimStart()[0] !== '{' || json.slice(end + 1).trim() !== '') return null
+  try {
+    const usage: unknown = JSON.parse(json.slice(key + 8, end))
+    return isRecord(usage) ? usage as Usage : null
+  } catch {
+    return null
+  }
+}

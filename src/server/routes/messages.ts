@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'
 import { StreamAccumulator } from '../../messages/stream-accumulator.js'
+import { trailingUsage } from '../../messages/usage.js'
 import { planRoute } from '../route-plan.js'
 import { forwardWithFallback } from '../../upstream/forward.js'
 import type { ForwardResult } from '../../upstream/forward.js'
@@ -103,9 +104,12 @@ async function exchange (
       throw err
     }
     outcome.upstreamSeconds = secondsSince(upstreamStartNs)
-    const parsed = parseResponseJson(text)
     const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
-    if (ok) outcome.usage = isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null
+    // The metrics need only the usage; the whole message is parsed when it may be stored (or the
+    // usage cannot be read off the end of the body).
+    const usage = ok && !storable ? trailingUsage(text) : null
+    const parsed = usage === null ? parseResponseJson(text) : null
+    if (ok) outcome.usage = usage ?? (isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null)
     else outcome.upstreamErrorType = errorTypeOf(parsed)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
     void reply.code(forwarded.response.statusCode).headers(headers).send(text)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mergeUsage, tokenCount } from '../../../src/messages/usage.js'
+import { mergeUsage, tokenCount, trailingUsage } from '../../../src/messages/usage.js'
 
 const CASES = [
   {
@@ -39,3 +39,25 @@ for (const { name, base, update, expected } of CASES) {
 test('tokenCount treats missing, null, negative and non-numbers as 0', () => {
   assert.deepEqual([5, 0, null, undefined, -3, '7', Number.NaN].map(tokenCount), [5, 0, 0, 0, 0, 0, 0])
 })
+
+const TRAILING: Array<{ name: string; json: string; usage: unknown }> = [
+  { name: 'the API’s own layout', json: '{"id":"msg_1","type":"message","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":3,"cache_creation":{"ephemeral_5m_input_tokens":0},"output_tokens":1}}', usage: { input_tokens: 3, cache_creation: { ephemeral_5m_input_tokens: 0 }, output_tokens: 1 } },
+  { name: 'pretty-printed', json: '{\n  "id": "m",\n  "usage": {\n    "input_tokens": 3\n  }\n}\n', usage: { input_tokens: 3 } },
+  { name: 'usage not last: unsure', json: '{"usage":{"input_tokens":3},"id":"m"}', usage: null },
+  { name: 'a nested usage key last: unsure', json: '{"usage":{"input_tokens":3},"content":[{"type":"tool_use","input":{"usage":{"input_tokens":99}}}]}', usage: null },
+  { name: 'a nested usage at depth 2 ending the body: unsure', json: '{"id":"m","x":{"usage":{"input_tokens":99}}}', usage: null },
+  { name: '"usage": inside a string is not a key', json: '{"content":[{"type":"text","text":"say \\"usage\\": {}"}],"usage":{"output_tokens":2}}', usage: { output_tokens: 2 } },
+  { name: 'top level is an array: unsure', json: '[{"usage":{"input_tokens":3}}]', usage: null },
+  { name: 'usage not an object: unsure', json: '{"usage":5}', usage: null },
+  { name: 'trailing garbage: unsure', json: '{"usage":{"input_tokens":3}} x', usage: null },
+  { name: 'no usage', json: '{"id":"m"}', usage: null }
+]
+
+for (const row of TRAILING) {
+  test(`trailingUsage: ${row.name}`, () => {
+    const usage = trailingUsage(row.json)
+    assert.deepEqual(usage, row.usage)
+    // Never a different answer from parsing the whole body.
+    if (usage !== null) assert.deepEqual(usage, (JSON.parse(row.json) as { usage: unknown }).usage)
+  })
+}
