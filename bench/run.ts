@@ -1,9 +1,9 @@
 // `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
 // (load generator straight to the simulator) and a bare Fastify + undici proxy, measured in one
 // run, alternating A B A B so drift hits every peer alike. Every load loop is bounded in time.
-// Env: BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (default 2), BENCH_ONLY (comma-
-// separated words; runs only the peers whose name contains one, plus their direct and bare
-// baselines, skips the leak check and leaves bench/results alone: for iterating on one path).
+// Env: BENCH_SECONDS (per measurement, default 5); BENCH_ROUNDS (default 3, so the median is a
+// real run); BENCH_ONLY (comma-separated words: runs only the peers whose name contains one, plus
+// their direct and bare baselines, skips the leak check and leaves bench/results alone).
 
 import autocannon from 'autocannon'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -18,7 +18,7 @@ import type { PeerResult } from './report.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const RATE = 500
 
 const MESSAGE = JSON.stringify({
