@@ -5,6 +5,7 @@
 
 import { Counter } from 'prom-client'
 import type { CounterConfiguration, LabelValues } from 'prom-client'
+import { seriesKey } from './series-key.js'
 
 interface Pending<L extends string> {
   labels: LabelValues<L>
@@ -27,8 +28,7 @@ export class BufferedCounter<L extends string> {
   inc (labels: LabelValues<L>, value = 1): void {
     // Checked here, as prom-client would: a bad value must not surface later and break a scrape.
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`counter increment must be a finite number ≥ 0, got ${value}`)
-    let key = ''
-    for (const name of this.#labelNames) key += String(labels[name]) + '\u0001'
+    const key = seriesKey(this.#labelNames, labels)
     const entry = this.#pending.get(key)
     if (entry === undefined) this.#pending.set(key, { labels, value, flushed: false })
     else entry.value += value

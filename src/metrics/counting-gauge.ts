@@ -4,6 +4,7 @@
 
 import { Gauge } from 'prom-client'
 import type { GaugeConfiguration, LabelValues } from 'prom-client'
+import { seriesKey } from './series-key.js'
 
 export class CountingGauge<L extends string> {
   readonly gauge: Gauge<L>
@@ -31,8 +32,7 @@ export class CountingGauge<L extends string> {
   }
 
   #add (labels: LabelValues<L>, delta: number): void {
-    let key = ''
-    for (const name of this.#labelNames) key += String(labels[name]) + '\u0001'
+    const key = seriesKey(this.#labelNames, labels)
     const entry = this.#counts.get(key)
     if (entry === undefined) this.#counts.set(key, { labels, value: delta })
     else entry.value += delta

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { BufferedCounter } from '../../../src/metrics/buffered-counter.js'
 import { CountingGauge } from '../../../src/metrics/counting-gauge.js'
+import { seriesKey } from '../../../src/metrics/series-key.js'
 
 function counterOn (registry: Registry): BufferedCounter<'model' | 'kind'> {
   return new BufferedCounter({ name: 'test_total', help: 'h', labelNames: ['model', 'kind'] as const, registers: [registry] })
@@ -61,4 +62,15 @@ test('a counting gauge exports its current counts at scrape time', async () => {
   assert.deepEqual(lines, ['test_inflight{route="a"} 1', 'test_inflight{route="b"} 1'])
   gauge.dec({ route: 'b' })
   assert.match(await registry.metrics(), /^test_inflight\{route="b"\} 0$/m)
+})
+
+test('series keys stay apart whatever characters the label values hold', () => {
+  const names = ['a', 'b']
+  const pairs: Array<[Record<string, string>, Record<string, string>]> = [
+    [{ a: 'x\u0001', b: 'y' }, { a: 'x', b: '\u0001y' }],
+    [{ a: '1:x', b: '' }, { a: '1', b: 'x' }],
+    [{ a: 'ab', b: 'c' }, { a: 'a', b: 'bc' }]
+  ]
+  for (const [left, right] of pairs) assert.notEqual(seriesKey(names, left), seriesKey(names, right), `${JSON.stringify(left)} vs ${JSON.stringify(right)}`)
+  assert.equal(seriesKey(names, { b: 'y', a: 'x' }), seriesKey(names, { a: 'x', b: 'y' }))
 })

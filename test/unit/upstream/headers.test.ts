@@ -2,6 +2,19 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { clientResponseHeaders, credentialOf, upstreamRequestHeaders } from '../../../src/upstream/headers.js'
 
+const END_TO_END = {
+  'x-api-key': 'sk-ant-1',
+  authorization: 'Bearer sk-ant-2',
+  'anthropic-version': '2023-06-01',
+  'anthropic-beta': 'a-1, b-2',
+  'content-type': 'application/json',
+  'content-length': '42',
+  'user-agent': 'Anthropic/JS 1.13.0',
+  'x-stainless-retry-count': '0',
+  'idempotency-key': 'abc',
+  'accept-encoding': 'gzip'
+}
+
 test('forwards end-to-end request headers unchanged and drops hop-by-hop ones', () => {
   const out = upstreamRequestHeaders({
     host: 'gw:8080',
@@ -12,29 +25,15 @@ test('forwards end-to-end request headers unchanged and drops hop-by-hop ones', 
     upgrade: 'h2c',
     'proxy-authorization': 'Basic x',
     'x-private-hop': '1',
-    'x-api-key': 'sk-ant-1',
-    authorization: 'Bearer sk-ant-2',
-    'anthropic-version': '2023-06-01',
-    'anthropic-beta': 'a-1, b-2',
-    'content-type': 'application/json',
-    'content-length': '42',
-    'user-agent': 'Anthropic/JS 1.13.0',
-    'x-stainless-retry-count': '0',
-    'idempotency-key': 'abc',
-    'accept-encoding': 'gzip'
+    ...END_TO_END
   }, { bodyReplaced: false, readsResponse: false })
-  assert.deepEqual(out, {
-    'x-api-key': 'sk-ant-1',
-    authorization: 'Bearer sk-ant-2',
-    'anthropic-version': '2023-06-01',
-    'anthropic-beta': 'a-1, b-2',
-    'content-type': 'application/json',
-    'content-length': '42',
-    'user-agent': 'Anthropic/JS 1.13.0',
-    'x-stainless-retry-count': '0',
-    'idempotency-key': 'abc',
-    'accept-encoding': 'gzip'
-  })
+  assert.deepEqual(out, END_TO_END)
+})
+
+test('the usual Connection values drop only the hop-by-hop headers', () => {
+  for (const connection of ['keep-alive', 'close', 'Keep-Alive']) {
+    assert.deepEqual(upstreamRequestHeaders({ connection, 'keep-alive': 'timeout=5', ...END_TO_END }, { bodyReplaced: false, readsResponse: false }), END_TO_END, connection)
+  }
 })
 
 test('asks for identity encoding and drops content-length when the gateway reads and rewrites', () => {
