@@ -1,11 +1,11 @@
-// Edge. A prom-client Counter whose request-path increments are buffered: an increment is one Map
-// lookup on the label values, and prom-client receives the sums when it is scraped (the counter's
+// Edge. A prom-client Counter whose request-path increments are buffered: an increment is a lookup
+// of the label values in a SeriesMap, and prom-client receives the sums when it is scraped (the counter's
 // collect hook flushes). prom-client's own `inc` validates and hashes the label object on every
 // call, which made the metrics the largest part of the gateway's own CPU per request.
 
 import { Counter } from 'prom-client'
 import type { CounterConfiguration, LabelValues } from 'prom-client'
-import { seriesKey } from './series-key.js'
+import { SeriesMap } from './series-map.js'
 
 interface Pending<L extends string> {
   labels: LabelValues<L>
@@ -16,11 +16,10 @@ interface Pending<L extends string> {
 
 export class BufferedCounter<L extends string> {
   readonly counter: Counter<L>
-  readonly #labelNames: readonly L[]
-  readonly #pending = new Map<string, Pending<L>>()
+  readonly #pending: SeriesMap<Pending<L>>
 
   constructor (config: CounterConfiguration<L>) {
-    this.#labelNames = config.labelNames ?? []
+    this.#pending = new SeriesMap(config.labelNames ?? [])
     this.counter = new Counter({ ...config, collect: () => { this.flush() } })
   }
 
@@ -28,9 +27,8 @@ export class BufferedCounter<L extends string> {
   inc (labels: LabelValues<L>, value = 1): void {
     // Checked here, as prom-client would: a bad value must not surface later and break a scrape.
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`counter increment must be a finite number ≥ 0, got ${value}`)
-    const key = seriesKey(this.#labelNames, labels)
-    const entry = this.#pending.get(key)
-    if (entry === undefined) this.#pending.set(key, { labels, value, flushed: false })
+    const entry = this.#pending.get(labels)
+    if (entry === undefined) this.#pending.add(labels, { labels, value, flushed: false })
     else entry.value += value
   }
 

@@ -1,18 +1,17 @@
 // Edge. A prom-client Gauge for "how many right now" counts that change twice per request: the
-// counts live in a plain Map and are copied into the gauge when it is scraped (its collect hook).
+// counts live in a SeriesMap and are copied into the gauge when it is scraped (its collect hook).
 // prom-client's own inc/dec hash and validate the label object on every call.
 
 import { Gauge } from 'prom-client'
 import type { GaugeConfiguration, LabelValues } from 'prom-client'
-import { seriesKey } from './series-key.js'
+import { SeriesMap } from './series-map.js'
 
 export class CountingGauge<L extends string> {
   readonly gauge: Gauge<L>
-  readonly #labelNames: readonly L[]
-  readonly #counts = new Map<string, { labels: LabelValues<L>; value: number }>()
+  readonly #counts: SeriesMap<{ labels: LabelValues<L>; value: number }>
 
   constructor (config: GaugeConfiguration<L>) {
-    this.#labelNames = config.labelNames ?? []
+    this.#counts = new SeriesMap(config.labelNames ?? [])
     const counts = this.#counts
     this.gauge = new Gauge({
       ...config,
@@ -32,9 +31,8 @@ export class CountingGauge<L extends string> {
   }
 
   #add (labels: LabelValues<L>, delta: number): void {
-    const key = seriesKey(this.#labelNames, labels)
-    const entry = this.#counts.get(key)
-    if (entry === undefined) this.#counts.set(key, { labels, value: delta })
+    const entry = this.#counts.get(labels)
+    if (entry === undefined) this.#counts.add(labels, { labels, value: delta })
     else entry.value += delta
   }
 }

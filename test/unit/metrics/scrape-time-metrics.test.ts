@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Registry } from 'prom-client'
 import { BufferedCounter } from '../../../src/metrics/buffered-counter.js'
 import { CountingGauge } from '../../../src/metrics/counting-gauge.js'
-import { seriesKey } from '../../../src/metrics/series-key.js'
+import { SeriesMap } from '../../../src/metrics/series-map.js'
 
 function counterOn (registry: Registry): BufferedCounter<'model' | 'kind'> {
   return new BufferedCounter({ name: 'test_total', help: 'h', labelNames: ['model', 'kind'] as const, registers: [registry] })
@@ -64,13 +64,37 @@ test('a counting gauge exports its current counts at scrape time', async () => {
   assert.match(await registry.metrics(), /^test_inflight\{route="b"\} 0$/m)
 })
 
-test('series keys stay apart whatever characters the label values hold', () => {
-  const names = ['a', 'b']
+test('a series map tells label sets apart whatever characters their values hold', () => {
   const pairs: Array<[Record<string, string>, Record<string, string>]> = [
     [{ a: 'x\u0001', b: 'y' }, { a: 'x', b: '\u0001y' }],
     [{ a: '1:x', b: '' }, { a: '1', b: 'x' }],
     [{ a: 'ab', b: 'c' }, { a: 'a', b: 'bc' }]
   ]
-  for (const [left, right] of pairs) assert.notEqual(seriesKey(names, left), seriesKey(names, right), `${JSON.stringify(left)} vs ${JSON.stringify(right)}`)
-  assert.equal(seriesKey(names, { b: 'y', a: 'x' }), seriesKey(names, { a: 'x', b: 'y' }))
+  for (const [left, right] of pairs) {
+    const series = new SeriesMap<string>(['a', 'b'])
+    series.add(left, 'left')
+    assert.equal(series.get(right), undefined, `${JSON.stringify(left)} vs ${JSON.stringify(right)}`)
+    series.add(right, 'right')
+    assert.equal(series.get(left), 'left')
+    assert.equal(series.get(right), 'right')
+    assert.deepEqual(series.values(), ['left', 'right'])
+  }
+})
+
+test('a series map finds a label set whatever order its object lists the labels in', () => {
+  const series = new SeriesMap<number>(['a', 'b', 'c'])
+  series.add({ a: 'x', b: 'y', c: 'z' }, 1)
+  assert.equal(series.get({ c: 'z', b: 'y', a: 'x' }), 1)
+  assert.equal(series.get({ a: 'x', b: 'y', c: 'other' }), undefined)
+  assert.equal(series.get({ a: 'other', b: 'y', c: 'z' }), undefined)
+})
+
+test('a series map without labels holds its one series', () => {
+  const series = new SeriesMap<number>([])
+  assert.equal(series.get({}), undefined)
+  series.add({}, 5)
+  assert.equal(series.get({}), 5)
+  series.clear()
+  assert.equal(series.get({}), undefined)
+  assert.deepEqual(series.values(), [])
 })
