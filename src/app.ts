@@ -9,6 +9,7 @@ import { GatewayError } from './errors.js'
 import type { UpstreamClient } from './upstream/client.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestContext } from './server/request-context.js'
+import { lazyChildLogger } from './server/request-logger.js'
 import { registerErrorHandler } from './server/error-handler.js'
 import { plainOutcome } from './server/outcome-builder.js'
 import { healthRoutes } from './server/routes/health.js'
@@ -56,6 +57,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     // Access logs are synchronous work on every request; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     genReqId: requestIds(),
     return503OnClosing: false,

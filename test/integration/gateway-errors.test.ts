@@ -8,6 +8,7 @@ import { request } from 'undici'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
+import { lineCollector } from '../helpers/log-lines.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 
 let sim: Simulator
@@ -71,9 +72,10 @@ test('the gateway still serves after every bad input', async () => {
   assert.equal(res.status, 200)
 })
 
-test('an unreachable upstream → 502 api_error, retryable', async () => {
+test('an unreachable upstream → 502 api_error, retryable, logged with the id the client got', async () => {
   const port = await closedPort()
-  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${port}` })
+  const log = lineCollector()
+  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${port}`, deps: { logger: { level: 'warn', stream: log.stream } } })
   try {
     const res = await request(`${broken.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: HEADERS })
     const json = await res.body.json() as { error: { type: string }; request_id: string }
@@ -81,6 +83,8 @@ test('an unreachable upstream → 502 api_error, retryable', async () => {
     assert.equal(json.error.type, 'api_error')
     assert.match(json.request_id, /^gw_/)
     assert.equal(res.headers['x-should-retry'], undefined)
+    const failed = log.lines.filter((line) => line.msg === 'request failed')
+    assert.deepEqual(failed.map((line) => line.reqId), [json.request_id])
   } finally {
     await broken.close()
   }
