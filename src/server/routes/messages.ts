@@ -18,6 +18,7 @@ import { isStorableMessage } from '../../cache/cacheability.js'
 import type { Claim } from '../../cache/response-cache.js'
 import { gatewayHeaders } from '../gateway-headers.js'
 import { relaySse } from '../relay-sse.js'
+import { sendComplete } from '../send-complete.js'
 import { abortOnClientGone } from '../client-gone.js'
 import type { RouteDeps } from '../route-deps.js'
 import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
@@ -104,6 +105,9 @@ async function exchange (
       throw err
     }
     outcome.upstreamSeconds = secondsSince(upstreamStartNs)
+    // The answer leaves first; reading it for the metrics and the cache is not the client's wait.
+    sendComplete(reply, forwarded.response.statusCode, headers, text)
+    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
     const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
     // The metrics need only the usage; the whole message is parsed when it may be stored (or the
     // usage cannot be read off the end of the body).
@@ -111,8 +115,6 @@ async function exchange (
     const parsed = usage === null ? parseResponseJson(text) : null
     if (ok) outcome.usage = usage ?? (isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null)
     else outcome.upstreamErrorType = errorTypeOf(parsed)
-    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
-    void reply.code(forwarded.response.statusCode).headers(headers).send(text)
     message = ok && isRecord(parsed) ? parsed as Message : null
   }
   deps.outcomes.record(outcome)
