@@ -25,7 +25,8 @@ export interface StreamOutcome {
   message: Message | null
 }
 
-const MESSAGE_LEVEL_EVENTS = new Set(['message_start', 'message_delta', 'message_stop', 'error'])
+const isMessageLevel = (name: string): boolean =>
+  name === 'message_delta' || name === 'message_start' || name === 'message_stop' || name === 'error'
 
 export class StreamAccumulator {
   readonly #mode: AccumulatorMode
@@ -45,21 +46,23 @@ export class StreamAccumulator {
 
   /** Feeds one event; returns true when it is the first content event (for time to first token). */
   add (event: SseEvent): boolean {
-    const isContent = event.event === 'content_block_start' || event.event === 'content_block_delta'
-    const first = isContent && !this.#sawContent
-    if (isContent) this.#sawContent = true
-    if (this.#mode === 'usage' && !MESSAGE_LEVEL_EVENTS.has(event.event)) return first
+    const name = event.event
+    // Names are fresh slices of the stream: plain comparisons (length first) beat hashing each
+    // one for a Set lookup, and after the first content event these two are not asked again.
+    const first = !this.#sawContent && (name === 'content_block_start' || name === 'content_block_delta')
+    if (first) this.#sawContent = true
+    if (this.#mode === 'usage' && !isMessageLevel(name)) return first
     // Its name says it all: no parse (it is one of the three parses a usage-mode stream pays for).
-    if (event.event === 'message_stop') { this.#completed = true; return first }
+    if (name === 'message_stop') { this.#completed = true; return first }
     let payload: unknown
     try {
       payload = JSON.parse(event.data)
     } catch {
-      if (event.event !== 'ping') this.#broken = true
+      if (name !== 'ping') this.#broken = true
       return first
     }
     if (!isRecord(payload)) return first
-    this.#apply(event.event, payload)
+    this.#apply(name, payload)
     return first
   }
 

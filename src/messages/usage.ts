@@ -7,7 +7,8 @@ import { isRecord } from '../types/anthropic.js'
 export function mergeUsage (base: Usage, update: unknown): Usage {
   if (!isRecord(update)) return base
   const merged: Usage = { ...base }
-  for (const [field, value] of Object.entries(update)) {
+  for (const field in update) {
+    const value = update[field]
     if (value === null || value === undefined) continue
     if (isRecord(value) && isRecord(merged[field])) {
       merged[field] = mergeUsage(merged[field] as Usage, value)
