@@ -31,7 +31,7 @@ async function waitForHttp (url: string, path: string): Promise<void> {
   const deadline = Date.now() + 20_000
   for (;;) {
     try {
-      const res = await fetch(url + path, { method: path === '/v1/models' ? 'GET' : 'GET' })
+      const res = await fetch(url + path)
       await res.arrayBuffer()
       return
     } catch {
@@ -57,8 +57,9 @@ export async function startPeer (name: string, options: { root: string; policies
   if (name === 'simulator') {
     children.push(launch(0, node, ['--import', 'tsx', 'src/simulator/main.ts'], { PORT: String(port), HOST: '127.0.0.1' }, options.root))
     await waitForHttp(url, '/v1/models')
-  } else if (name === 'bare') {
-    children.push(launch(1, node, ['--import', 'tsx', 'bench/bare-proxy.ts'], { PORT: String(port), UPSTREAM: options.upstream ?? '' }, options.root))
+  } else if (name === 'bare' || name === 'json') {
+    const script = name === 'bare' ? 'bench/bare-proxy.ts' : 'bench/json-proxy.ts'
+    children.push(launch(1, node, ['--import', 'tsx', script], { PORT: String(port), UPSTREAM: options.upstream ?? '' }, options.root))
     await waitForHttp(url, '/v1/models')
   } else {
     const env: Record<string, string> = {

@@ -1,9 +1,10 @@
 // `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
-// (load generator straight to the simulator) and a bare Fastify + undici proxy, measured in one
-// run, alternating A B A B so drift hits every peer alike. Every load loop is bounded in time.
+// (load generator straight to the simulator), a bare Fastify + undici proxy and a JSON proxy (the
+// bare one plus parse, rewrite, re-serialise), measured in one run, alternating A B A B so drift
+// hits every peer alike. Every load loop is bounded in time.
 // Env: BENCH_SECONDS (per measurement, default 5); BENCH_ROUNDS (default 3, so the median is a
 // real run); BENCH_ONLY (comma-separated words: runs only the peers whose name contains one, plus
-// their direct and bare baselines, skips the leak check and leaves bench/results alone).
+// their direct, bare and JSON baselines, skips the leak check and leaves bench/results alone).
 
 import autocannon from 'autocannon'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -36,17 +37,19 @@ interface Target { name: string; peer: string; body: string; stream: boolean }
 const ALL_TARGETS: Target[] = [
   { name: 'direct', peer: 'direct', body: MESSAGE, stream: false },
   { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
+  { name: 'json proxy', peer: 'json', body: MESSAGE, stream: false },
   { name: 'switchyard (miss)', peer: 'switchyard-miss', body: MESSAGE, stream: false },
   { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory', body: MESSAGE, stream: false },
   { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis', body: MESSAGE, stream: false },
   { name: 'direct (stream)', peer: 'direct', body: STREAM_MESSAGE, stream: true },
   { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
+  { name: 'json proxy (stream)', peer: 'json', body: STREAM_MESSAGE, stream: true },
   { name: 'switchyard (stream)', peer: 'switchyard-miss', body: STREAM_MESSAGE, stream: true }
 ]
 
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '')
 const FILTERED = ONLY.length > 0
-const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare'
+const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare' || target.peer === 'json'
 const TARGETS = FILTERED
   ? ALL_TARGETS.filter((target) => ONLY.some((word) => target.name.includes(word)) ||
       (isBaseline(target) && ALL_TARGETS.some((other) => other.stream === target.stream && !isBaseline(other) && ONLY.some((word) => other.name.includes(word)))))
