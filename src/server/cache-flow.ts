@@ -14,6 +14,7 @@ import { credentialOf, headerValue } from '../upstream/headers.js'
 import { gatewayHeaders } from './gateway-headers.js'
 import type { RequestOutcome } from './outcome.js'
 import { secondsSince } from './outcome-builder.js'
+import { sendComplete } from './send-complete.js'
 
 export interface CacheContext {
   key: string
@@ -37,18 +38,24 @@ export function prepareCache (request: FastifyRequest, outgoing: MessagesRequest
   return { key, plan }
 }
 
-export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, wantsStream: boolean, decision: Decision, outcome: RequestOutcome): FastifyReply {
+/** Writes the hit and fills the outcome; the reply is taken over (hijacked), like every answer. */
+export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, wantsStream: boolean, decision: Decision, outcome: RequestOutcome): void {
   const ageSeconds = Math.max(0, Math.floor((Date.now() - entry.storedAtMs) / 1000))
-  reply.headers(gatewayHeaders(request.id, decision, decision.targetModel, 'hit', []))
-  reply.header('age', String(ageSeconds))
+  const headers = gatewayHeaders(request.id, decision, decision.targetModel, 'hit', [])
+  headers.age = String(ageSeconds)
   outcome.cacheResult = 'hit'
   outcome.status = 200
   outcome.usage = entry.message.usage
   outcome.routedModel = decision.targetModel
-  outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
   if (wantsStream) {
+    headers['content-type'] = 'text/event-stream; charset=utf-8'
+    headers['cache-control'] = 'no-cache'
+    sendComplete(reply, 200, headers, replaySse(entry.message))
+    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
     outcome.ttftSeconds = outcome.durationSeconds
-    return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(replaySse(entry.message))
+  } else {
+    headers['content-type'] = 'application/json'
+    sendComplete(reply, 200, headers, JSON.stringify(entry.message))
+    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
   }
-  return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(entry.message))
 }

@@ -1,7 +1,8 @@
-// Edge. Sends a whole upstream answer straight to the client's socket, past Fastify's reply
-// pipeline: the handler has the final status, headers and text, and Fastify's per-header copy and
-// onSend chain were a fifth of the gateway's own time on a lightly loaded request. Fastify's
-// onResponse hooks do not run for it (as for relayed streams): the route records its own outcome.
+// Edge. Sends a complete answer (the upstream's, or a cached one) straight to the client's socket,
+// past Fastify's reply pipeline: the handler has the final status, headers and text, and Fastify's
+// per-header copy and onSend chain were a fifth of the gateway's own time on a lightly loaded
+// request. Fastify's onResponse hooks do not run for it (as for relayed streams): the route
+// records its own outcome.
 
 import type { FastifyReply } from 'fastify'
 

@@ -42,9 +42,9 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       if (entry === null && cache.plan.store) claim = await deps.cache.claim(cache.key)
       const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
       if (served !== null) {
-        const hit = serveHit(request, reply, served, wantsStream, plan.decision, outcome)
+        serveHit(request, reply, served, wantsStream, plan.decision, outcome)
         deps.outcomes.record(outcome)
-        return hit
+        return
       }
     }
     let stored: Message | null = null
