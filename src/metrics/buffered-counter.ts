@@ -1,7 +1,7 @@
-// Edge. A prom-client Counter whose request-path increments are buffered: an increment is a lookup
-// of the label values in a SeriesMap, and prom-client receives the sums when it is scraped (the counter's
-// collect hook flushes). prom-client's own `inc` validates and hashes the label object on every
-// call, which made the metrics the largest part of the gateway's own CPU per request.
+// Edge. A prom-client Counter whose request-path increments are buffered: an increment is a
+// SeriesMap lookup of the label values, and prom-client receives the sums when it is scraped (the
+// counter's collect hook flushes). prom-client's own `inc` validates and hashes the label object on
+// every call, which made the metrics the largest part of the gateway's own CPU per request.
 
 import { Counter } from 'prom-client'
 import type { CounterConfiguration, LabelValues } from 'prom-client'

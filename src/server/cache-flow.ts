@@ -47,15 +47,9 @@ export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: C
   outcome.status = 200
   outcome.usage = entry.message.usage
   outcome.routedModel = decision.targetModel
-  if (wantsStream) {
-    headers['content-type'] = 'text/event-stream; charset=utf-8'
-    headers['cache-control'] = 'no-cache'
-    sendComplete(reply, 200, headers, replaySse(entry.message))
-    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
-    outcome.ttftSeconds = outcome.durationSeconds
-  } else {
-    headers['content-type'] = 'application/json'
-    sendComplete(reply, 200, headers, JSON.stringify(entry.message))
-    outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
-  }
+  headers['content-type'] = wantsStream ? 'text/event-stream; charset=utf-8' : 'application/json'
+  if (wantsStream) headers['cache-control'] = 'no-cache'
+  sendComplete(reply, 200, headers, wantsStream ? replaySse(entry.message) : JSON.stringify(entry.message))
+  outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+  if (wantsStream) outcome.ttftSeconds = outcome.durationSeconds
 }

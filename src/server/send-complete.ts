@@ -1,7 +1,7 @@
 // Edge. Sends a complete answer (the upstream's, or a cached one) straight to the client's socket,
 // past Fastify's reply pipeline: the handler has the final status, headers and text, and Fastify's
-// per-header copy and onSend chain were a fifth of the gateway's own time on a lightly loaded
-// request. Fastify's onResponse hooks do not run for it (as for relayed streams): the route
+// per-header copy and onSend chain were ~20 µs (a tenth) of the gateway's own time on a lightly
+// loaded request. Fastify's onResponse hooks do not run for it (as for relayed streams): the route
 // records its own outcome.
 
 import type { FastifyReply } from 'fastify'

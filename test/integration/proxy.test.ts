@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import Anthropic from '@anthropic-ai/sdk'
 import { request as undiciRequest } from 'undici'
-import { request as httpRequest } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
@@ -248,4 +248,39 @@ describe('streaming behaviour', () => {
     }))
     for (const got of bodies) assert.equal(got, reference)
   })
+})
+
+test('a non-streamed answer leaves byte-exact with its own length, whatever characters it holds', async () => {
+  // An upstream of our own: multi-byte text (the simulator's words are ASCII), a content-length
+  // from the upstream, and, on the second path, no content-type at all.
+  const answer = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'Grüße ✓ 日本語 🚀' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 7 } })
+  const upstream = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      const headers: Record<string, string> = { 'content-length': String(Buffer.byteLength(answer)) }
+      if (req.headers['x-typed'] === 'yes') headers['content-type'] = 'application/json'
+      res.writeHead(200, headers).end(answer)
+    })
+  })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  const address = upstream.address()
+  const own = await startGateway({ upstreamUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` })
+  try {
+    for (const typed of ['yes', 'no']) {
+      const res = await undiciRequest(`${own.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'x-typed': typed },
+        body: JSON.stringify(PARAMS)
+      })
+      const bytes = Buffer.from(await res.body.arrayBuffer())
+      assert.equal(res.statusCode, 200)
+      assert.equal(bytes.toString('utf8'), answer)
+      assert.equal(res.headers['content-length'], String(bytes.length))
+      assert.equal(res.headers['content-type'], typed === 'yes' ? 'application/json' : 'text/plain; charset=utf-8')
+    }
+    assert.equal(own.outcomes.at(-1)?.usage?.output_tokens, 7)
+  } finally {
+    await own.close()
+    await new Promise((resolve) => upstream.close(resolve))
+  }
 })
