@@ -12,6 +12,7 @@ import { cpus } from 'node:os'
 import { cpuMicros, pinSelf, startPeer, stopPeer } from './peer.js'
 import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
+import { HEADERS, bodyOf, median } from './workload.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SECONDS = Number(process.env.PAIR_SECONDS ?? 4)
@@ -22,8 +23,6 @@ const PEERS = [
   { name: 'json proxy', peer: 'json' },
   { name: 'switchyard', peer: 'switchyard-miss' }
 ]
-const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 256, temperature: 0, system: 'You are a helpful support assistant. '.repeat(20), messages: [{ role: 'user', content: 'Where is my order? '.repeat(60) }] }
-const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'x-sim-output-tokens': '20' }
 
 interface PairRow { name: string; stream: boolean; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number }
 
@@ -31,10 +30,8 @@ async function load (url: string, body: string, seconds: number): Promise<autoca
   return await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers: HEADERS, body, connections: 25, duration: seconds })
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
-
 async function measure (peers: Peer[], stream: boolean): Promise<PairRow[]> {
-  const body = JSON.stringify(stream ? { ...MESSAGE, stream: true } : MESSAGE)
+  const body = bodyOf(stream)
   await Promise.all(peers.map(async (peer) => await load(peer.url, body, WARMUP_SECONDS)))
   const samples = peers.map(() => [] as number[])
   for (let round = 0; round < ROUNDS; round++) {

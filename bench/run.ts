@@ -15,6 +15,7 @@ import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
 import { markdownTable } from './report.js'
 import { paced } from './paced.js'
+import { HEADERS, bodyOf, median } from './workload.js'
 import type { PeerResult } from './report.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -22,15 +23,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const RATE = 500
 
-const MESSAGE = JSON.stringify({
-  model: 'claude-sonnet-4-5',
-  max_tokens: 256,
-  temperature: 0,
-  system: 'You are a helpful support assistant. '.repeat(20),
-  messages: [{ role: 'user', content: 'Where is my order? '.repeat(60) }]
-})
-const STREAM_MESSAGE = JSON.stringify({ ...JSON.parse(MESSAGE) as object, stream: true })
-const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'x-sim-output-tokens': '20' }
+const MESSAGE = bodyOf(false)
+const STREAM_MESSAGE = bodyOf(true)
 
 interface Target { name: string; peer: string; body: string; stream: boolean }
 
@@ -103,11 +97,6 @@ async function leakCheck (peer: Peer): Promise<{ rssAfter10kBytes: number; rssAf
   const rssAfter10kBytes = rssBytes(peer.pid)
   await load(peer.url, MESSAGE, { connections: 50, seconds: 300, amount: 90_000 })
   return { rssAfter10kBytes, rssAfter100kBytes: rssBytes(peer.pid) }
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
 async function main (): Promise<void> {
