@@ -25,12 +25,13 @@ export function classifyTransportError (err: unknown): TransportFailure {
   return 'protocol_error'
 }
 
-export function toGatewayError (err: unknown): GatewayError {
+/** `during: 'body'` when the answer had begun: the connection was reached, then lost. */
+export function toGatewayError (err: unknown, during: 'request' | 'body' = 'request'): GatewayError {
   switch (classifyTransportError(err)) {
     case 'timeout':
-      return new GatewayError('SWY_ERR_UPSTREAM_TIMEOUT', 'The upstream API did not answer in time.', { cause: err })
+      return new GatewayError('SWY_ERR_UPSTREAM_TIMEOUT', during === 'body' ? 'The upstream API stopped sending its answer.' : 'The upstream API did not answer in time.', { cause: err })
     case 'connect_error':
-      return new GatewayError('SWY_ERR_UPSTREAM_CONNECT', 'The upstream API could not be reached.', { cause: err })
+      return new GatewayError('SWY_ERR_UPSTREAM_CONNECT', during === 'body' ? 'The upstream connection was lost mid-answer.' : 'The upstream API could not be reached.', { cause: err })
     default:
       return new GatewayError('SWY_ERR_UPSTREAM_PROTOCOL', 'The upstream API sent an invalid response.', { cause: err })
   }

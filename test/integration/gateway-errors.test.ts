@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import { request } from 'undici'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
@@ -95,6 +96,36 @@ test('an upstream that never answers → 504 api_error after headers_timeout', a
   const json = await res.body.json() as { error: { type: string } }
   assert.equal(res.statusCode, 504)
   assert.equal(json.error.type, 'api_error')
+})
+
+test('an upstream that breaks off mid-answer → 502 api_error, never a half body, and the gateway serves on', async () => {
+  // Headers and half the JSON, then the socket dies: the answer is read whole before any of it is
+  // sent, so the client gets a clean error it can retry instead of a truncated 200.
+  const upstream = createHttpServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' })
+      res.write('{"id":"msg_1","type":"message","content":[{"type":"text","text":"half')
+      setTimeout(() => res.socket?.destroy(), 20)
+    })
+  })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  const address = upstream.address()
+  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` })
+  try {
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${broken.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: HEADERS })
+      const json = await res.body.json() as { type: string; error: { type: string; message: string } }
+      assert.equal(res.statusCode, 502)
+      assert.deepEqual([json.type, json.error.type, json.error.message], ['error', 'api_error', 'The upstream connection was lost mid-answer.'])
+      assert.equal(res.headers['x-should-retry'], undefined)
+    }
+    assert.equal(broken.outcomes.at(-1)?.status, 200, 'the upstream status is what the metrics see')
+    assert.notEqual(broken.outcomes.at(-1)?.upstreamErrorType ?? null, null)
+  } finally {
+    await broken.close()
+    await new Promise((resolve) => upstream.close(resolve))
+  }
 })
 
 async function closedPort (): Promise<number> {

@@ -7,13 +7,14 @@ import { StreamAccumulator } from '../../messages/stream-accumulator.js'
 import { trailingUsage } from '../../messages/usage.js'
 import { planRoute } from '../route-plan.js'
 import { forwardWithFallback } from '../../upstream/forward.js'
+import { readBody } from '../../upstream/read-body.js'
 import type { ForwardResult } from '../../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../upstream/headers.js'
 import { SseParser } from '../../upstream/sse.js'
 import { isRecord } from '../../types/anthropic.js'
 import type { Message } from '../../types/anthropic.js'
 import { isGatewayError } from '../../errors.js'
-import { classifyTransportError } from '../../upstream/transport-errors.js'
+import { classifyTransportError, toGatewayError } from '../../upstream/transport-errors.js'
 import { isStorableMessage } from '../../cache/cacheability.js'
 import type { Claim } from '../../cache/response-cache.js'
 import { gatewayHeaders } from '../gateway-headers.js'
@@ -94,20 +95,22 @@ async function exchange (
   if (plan.outgoing.stream === true && forwarded.response.statusCode === 200 && isEventStream(forwarded.response.headers['content-type'])) {
     message = await relayStream(request, reply, upstreamStartNs, forwarded, headers, outcome, storable)
   } else {
-    let text: string
+    let bytes: Buffer
     try {
-      text = await forwarded.response.body.text()
+      bytes = await readBody(forwarded.response.body)
     } catch (err) {
       // The client went away (the abort ends the body) or the upstream broke mid-body.
       outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
       outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
       deps.outcomes.record(outcome)
-      throw err
+      // Nothing was sent yet: the client gets a clean, retryable error, not a half body.
+      throw toGatewayError(err, 'body')
     }
     outcome.upstreamSeconds = secondsSince(upstreamStartNs)
     // The answer leaves first; reading it for the metrics and the cache is not the client's wait.
-    sendComplete(reply, forwarded.response.statusCode, headers, text)
+    sendComplete(reply, forwarded.response.statusCode, headers, bytes)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+    const text = bytes.toString('utf8')
     const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
     // The metrics need only the usage; the whole message is parsed when it may be stored (or the
     // usage cannot be read off the end of the body).

@@ -29,3 +29,18 @@ test('transport errors are classified by code, including nested causes', () => {
   ]
   for (const [err, expected] of table) assert.equal(classifyTransportError(err), expected)
 })
+
+test('a transport error becomes the gateway error a client can act on, worded for when it happened', () => {
+  const coded = (code: string): Error => Object.assign(new Error('x'), { code })
+  const table: Array<[Error, 'request' | 'body', number, string]> = [
+    [coded('ECONNREFUSED'), 'request', 502, 'The upstream API could not be reached.'],
+    [coded('UND_ERR_SOCKET'), 'body', 502, 'The upstream connection was lost mid-answer.'],
+    [coded('UND_ERR_HEADERS_TIMEOUT'), 'request', 504, 'The upstream API did not answer in time.'],
+    [coded('UND_ERR_BODY_TIMEOUT'), 'body', 504, 'The upstream API stopped sending its answer.'],
+    [new Error('weird'), 'body', 502, 'The upstream API sent an invalid response.']
+  ]
+  for (const [err, during, status, message] of table) {
+    const mapped = toGatewayError(err, during)
+    assert.deepEqual([mapped.status, mapped.type, mapped.message, mapped.retryable], [status, 'api_error', message, true])
+  }
+})
