@@ -122,6 +122,10 @@ test('an upstream that breaks off mid-answer → 502 api_error, never a half bod
     }
     assert.equal(broken.outcomes.at(-1)?.status, 200, 'the upstream status is what the metrics see')
     assert.notEqual(broken.outcomes.at(-1)?.upstreamErrorType ?? null, null)
+    // The buffered routes (models, batches, count_tokens) read their answers the same way.
+    const models = await request(`${broken.url}/v1/models`, { headers: HEADERS })
+    const json = await models.body.json() as { error: { type: string; message: string } }
+    assert.deepEqual([models.statusCode, json.error.type, json.error.message], [502, 'api_error', 'The upstream connection was lost mid-answer.'])
   } finally {
     await broken.close()
     await new Promise((resolve) => upstream.close(resolve))
