@@ -24,23 +24,36 @@ export function tokenCount (value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
 }
 
+const USAGE_KEY = Buffer.from('"usage":')
+
 /**
  * The `usage` of a Messages JSON body when it is the body's last top-level member (as the API
- * writes it), without parsing the rest; null when that cannot be shown, and the caller parses the
- * whole body. Sound by construction: the text after the last `"usage":` key must parse, on its
- * own, as one object up to the body's final `}`, which a nested key (it would leave closing
- * brackets behind) or a non-final member (it would leave more members) can never do.
+ * writes it), read off the bytes without decoding or parsing the rest; null when that cannot be
+ * shown, and the caller parses the whole body. Sound by construction: the last `"usage":` must
+ * start a member (after `{` or `,`: a quote inside a string is escaped, so it cannot), and the
+ * bytes after it must parse, on their own, as one object up to the body's final `}`, which a
+ * nested key (it would leave closing brackets behind) or a non-final member (it would leave more
+ * members) can never do.
  *
- * @example trailingUsage('{"id":"m","usage":{"input_tokens":3,"output_tokens":1}}') // { input_tokens: 3, output_tokens: 1 }
+ * @example trailingUsage(Buffer.from('{"id":"m","usage":{"input_tokens":3,"output_tokens":1}}')) // { input_tokens: 3, output_tokens: 1 }
  */
-export function trailingUsage (json: string): Usage | null {
-  const key = json.lastIndexOf('"usage":')
-  const end = json.lastIndexOf('}')
-  if (key === -1 || end < key || json.trimStart()[0] !== '{' || json.slice(end + 1).trim() !== '') return null
+export function trailingUsage (body: Buffer): Usage | null {
+  const key = body.lastIndexOf(USAGE_KEY)
+  const end = body.lastIndexOf(0x7d)
+  if (key === -1 || end < key || body[skipSpace(body, 0, 1)] !== 0x7b || skipSpace(body, end + 1, 1) !== body.length) return null
+  const before = body[skipSpace(body, key - 1, -1)]
+  if (before !== 0x7b && before !== 0x2c) return null
   try {
-    const usage: unknown = JSON.parse(json.slice(key + 8, end))
+    const usage: unknown = JSON.parse(body.toString('utf8', key + USAGE_KEY.length, end))
     return isRecord(usage) ? usage as Usage : null
   } catch {
     return null
   }
+}
+
+/** The first index from `at` in direction `step` that is not JSON whitespace (or the edge). */
+function skipSpace (body: Buffer, at: number, step: 1 | -1): number {
+  let i = at
+  while (i >= 0 && i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i += step
+  return i
 }

@@ -110,12 +110,11 @@ async function exchange (
     // The answer leaves first; reading it for the metrics and the cache is not the client's wait.
     sendComplete(reply, forwarded.response.statusCode, headers, bytes)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
-    const text = bytes.toString('utf8')
     const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
-    // The metrics need only the usage; the whole message is parsed when it may be stored (or the
-    // usage cannot be read off the end of the body).
-    const usage = ok && !storable ? trailingUsage(text) : null
-    const parsed = usage === null ? parseResponseJson(text) : null
+    // The metrics need only the usage; the whole message is decoded and parsed when it may be
+    // stored (or the usage cannot be read off the end of the body).
+    const usage = ok && !storable ? trailingUsage(bytes) : null
+    const parsed = usage === null ? parseResponseJson(bytes.toString('utf8')) : null
     if (ok) outcome.usage = usage ?? (isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null)
     else outcome.upstreamErrorType = errorTypeOf(parsed)
     message = ok && isRecord(parsed) ? parsed as Message : null

@@ -50,12 +50,15 @@ const TRAILING: Array<{ name: string; json: string; usage: unknown }> = [
   { name: 'top level is an array: unsure', json: '[{"usage":{"input_tokens":3}}]', usage: null },
   { name: 'usage not an object: unsure', json: '{"usage":5}', usage: null },
   { name: 'trailing garbage: unsure', json: '{"usage":{"input_tokens":3}} x', usage: null },
-  { name: 'no usage', json: '{"id":"m"}', usage: null }
+  { name: 'a key ending in an escaped quote and "usage": unsure', json: '{"a\\"usage":{"input_tokens":3}}', usage: null },
+  { name: 'multi-byte text before it', json: '{"content":[{"type":"text","text":"Grüße ✓ 🚀"}],"usage":{"output_tokens":4}}', usage: { output_tokens: 4 } },
+  { name: 'no usage', json: '{"id":"m"}', usage: null },
+  { name: 'empty', json: '', usage: null }
 ]
 
 for (const row of TRAILING) {
   test(`trailingUsage: ${row.name}`, () => {
-    const usage = trailingUsage(row.json)
+    const usage = trailingUsage(Buffer.from(row.json))
     assert.deepEqual(usage, row.usage)
     // Never a different answer from parsing the whole body.
     if (usage !== null) assert.deepEqual(usage, (JSON.parse(row.json) as { usage: unknown }).usage)
