@@ -1,20 +1,18 @@
 // Pure. Reassembles a Message from the Messages API's SSE events, the way the SDK's MessageStream
 // does (anthropic-api.md §5.6): blocks by index, deltas concatenated, partial_json parsed at the
-// end, usage merged as running totals. In `usage` mode only the message-level events are parsed,
-// so the streaming hot path does not JSON.parse every token.
+// end, usage merged as running totals. In `usage` mode only the usage is read, off the end of the
+// message-level events, so the streaming hot path does not JSON.parse every token (or any event
+// laid out as the API lays it out).
 
 import type { ContentBlock, Message, Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 import type { SseEvent } from '../upstream/sse.js'
-import { mergeUsage } from './usage.js'
+import { mergeUsage, trailingUsage } from './usage.js'
 
 export type AccumulatorMode = 'usage' | 'full'
 
 export interface StreamOutcome {
-  /** The model named by message_start (the model that answered). */
-  model: string | null
   usage: Usage
-  stopReason: string | null
   /** message_stop arrived. */
   completed: boolean
   /** An `event: error` arrived; its error.type. */
@@ -52,8 +50,9 @@ export class StreamAccumulator {
     const first = !this.#sawContent && (name === 'content_block_start' || name === 'content_block_delta')
     if (first) this.#sawContent = true
     if (this.#mode === 'usage' && !isMessageLevel(name)) return first
-    // Its name says it all: no parse (it is one of the three parses a usage-mode stream pays for).
+    // Its name says it all: no parse.
     if (name === 'message_stop') { this.#completed = true; return first }
+    if (this.#mode === 'usage' && this.#readUsageOnly(name, event.data)) return first
     let payload: unknown
     try {
       payload = JSON.parse(event.data)
@@ -64,6 +63,19 @@ export class StreamAccumulator {
     if (!isRecord(payload)) return first
     this.#apply(name, payload)
     return first
+  }
+
+  /**
+   * Usage mode needs only the usage, which ends message_start's message and message_delta: read
+   * it off the end of the data (JSON.parse of the whole event was ~6% of the gateway's CPU per
+   * streamed request in a same-core A/B). False when the layout is not the API's: parse it all.
+   */
+  #readUsageOnly (name: string, data: string): boolean {
+    if (name !== 'message_start' && name !== 'message_delta') return false
+    const usage = trailingUsage(data, name === 'message_start' ? 2 : 1)
+    if (usage === null) return false
+    this.#usage = mergeUsage(name === 'message_start' ? {} : this.#usage, usage)
+    return true
   }
 
   #apply (name: string, payload: Record<string, unknown>): void {
@@ -148,9 +160,7 @@ export class StreamAccumulator {
       message = { ...this.#message, content: this.#blocks, stop_reason: this.#stopReason, usage: this.#usage }
     }
     return {
-      model: this.#message?.model ?? null,
       usage: this.#usage,
-      stopReason: this.#stopReason,
       completed: this.#completed,
       errorType: this.#errorType,
       sawContent: this.#sawContent,

@@ -24,36 +24,54 @@ export function tokenCount (value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0
 }
 
-const USAGE_KEY = Buffer.from('"usage":')
-
 /**
- * The `usage` of a Messages JSON body when it is the body's last top-level member (as the API
- * writes it), read off the bytes without decoding or parsing the rest; null when that cannot be
- * shown, and the caller parses the whole body. Sound by construction: the last `"usage":` must
- * start a member (after `{` or `,`: a quote inside a string is escaped, so it cannot), and the
- * bytes after it must parse, on their own, as one object up to the body's final `}`, which a
- * nested key (it would leave closing brackets behind) or a non-final member (it would leave more
- * members) can never do.
+ * The `usage` member that ends a JSON object, read off the end of the text without decoding or
+ * parsing the rest; null when that cannot be shown, and the caller parses the whole. `closers` is
+ * how many objects the member ends: 1 for a Messages body or a message_delta event (usage is their
+ * last member), 2 for message_start (the last member of its `message`, the event's last member).
+ * Sound by construction: the last `"usage":` must start a member (after `{` or `,`: a quote inside
+ * a string is escaped, so it cannot), and the text after it must parse, on its own, as one object
+ * followed by exactly `closers` closing braces, which a key nested deeper (it would leave more
+ * brackets behind) or a non-final member (it would leave more members) can never do.
  *
  * @example trailingUsage(Buffer.from('{"id":"m","usage":{"input_tokens":3,"output_tokens":1}}')) // { input_tokens: 3, output_tokens: 1 }
  */
-export function trailingUsage (body: Buffer): Usage | null {
-  const key = body.lastIndexOf(USAGE_KEY)
-  const end = body.lastIndexOf(0x7d)
-  if (key === -1 || end < key || body[skipSpace(body, 0, 1)] !== 0x7b || skipSpace(body, end + 1, 1) !== body.length) return null
-  const before = body[skipSpace(body, key - 1, -1)]
-  if (before !== 0x7b && before !== 0x2c) return null
+export function trailingUsage (json: string | Buffer, closers = 1): Usage | null {
+  const key = json.lastIndexOf('"usage":')
+  if (key === -1 || codeAt(json, skipSpace(json, 0, 1)) !== OPEN) return null
+  const before = codeAt(json, skipSpace(json, key - 1, -1))
+  if (before !== OPEN && before !== COMMA) return null
+  // Walk back over the closing braces: only whitespace may lie between and after them.
+  let valueEnd = json.length
+  for (let i = 0; i < closers; i++) {
+    valueEnd = skipSpace(json, valueEnd - 1, -1)
+    if (codeAt(json, valueEnd) !== CLOSE) return null
+  }
+  if (valueEnd <= key) return null
   try {
-    const usage: unknown = JSON.parse(body.toString('utf8', key + USAGE_KEY.length, end))
+    const start = key + 8
+    const usage: unknown = JSON.parse(typeof json === 'string' ? json.slice(start, valueEnd) : json.toString('utf8', start, valueEnd))
     return isRecord(usage) ? usage as Usage : null
   } catch {
     return null
   }
 }
 
+const OPEN = 0x7b
+const CLOSE = 0x7d
+const COMMA = 0x2c
+
+/** Char codes and bytes agree on JSON's structural characters, which are ASCII. */
+function codeAt (json: string | Buffer, at: number): number {
+  return typeof json === 'string' ? json.charCodeAt(at) : (json[at] ?? Number.NaN)
+}
+
 /** The first index from `at` in direction `step` that is not JSON whitespace (or the edge). */
-function skipSpace (body: Buffer, at: number, step: 1 | -1): number {
+function skipSpace (json: string | Buffer, at: number, step: 1 | -1): number {
   let i = at
-  while (i >= 0 && i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i += step
-  return i
+  for (;;) {
+    const code = codeAt(json, i)
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return i
+    i += step
+  }
 }

@@ -28,7 +28,7 @@ test('full mode reassembles thinking and tool_use blocks and the final usage', (
   assert.equal(firsts.indexOf(true), 1)
   const out = acc.outcome()
   assert.equal(out.completed, true)
-  assert.equal(out.model, 'claude-haiku-4-5')
+  assert.equal(out.message?.model, 'claude-haiku-4-5')
   assert.deepEqual(out.message?.content, [
     { type: 'thinking', thinking: 'Let me think.', signature: 'sig==' },
     { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'San Francisco' } }
@@ -37,13 +37,23 @@ test('full mode reassembles thinking and tool_use blocks and the final usage', (
   assert.deepEqual(out.usage, { input_tokens: 20, cache_read_input_tokens: 4, output_tokens: 42 })
 })
 
-test('usage mode reports usage and stop without building a message', () => {
+test('usage mode reports the same usage as full mode without building a message', () => {
   const acc = new StreamAccumulator('usage')
   for (const e of TOOL_STREAM) acc.add(e)
   const out = acc.outcome()
   assert.equal(out.message, null)
-  assert.equal(out.stopReason, 'tool_use')
-  assert.equal(out.usage.output_tokens, 42)
+  assert.equal(out.completed, true)
+  assert.deepEqual(out.usage, { input_tokens: 20, cache_read_input_tokens: 4, output_tokens: 42 })
+})
+
+test('usage mode reads usage laid out otherwise than the API does (it parses those events whole)', () => {
+  const start = ev('message_start', { type: 'message_start', message: { usage: { input_tokens: 7, output_tokens: 1 }, id: 'msg_1', content: [] } })
+  const delta = { event: 'message_delta', data: '{"usage" : {"output_tokens":5} ,\n "type":"message_delta","delta":{"stop_reason":"end_turn"}}' }
+  for (const mode of ['usage', 'full'] as const) {
+    const acc = new StreamAccumulator(mode)
+    for (const e of [start, delta]) acc.add(e)
+    assert.deepEqual(acc.outcome().usage, { input_tokens: 7, output_tokens: 5 }, mode)
+  }
 })
 
 test('a stream without message_stop, or with an error event, yields no message', () => {
