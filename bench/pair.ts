@@ -5,14 +5,14 @@
 // Env: PAIR_SECONDS (per round, default 4), PAIR_ROUNDS (default 5), PAIR_WARMUP_SECONDS (default
 // 5: Switchyard has more code for the JIT to settle). Every load loop is bounded in time.
 
-import autocannon from 'autocannon'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { cpus } from 'node:os'
-import { cpuMicros, pinSelf, startPeer, stopPeer } from './peer.js'
+import { pinSelf, startPeer, stopPeer } from './peer.js'
 import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
-import { HEADERS, bodyOf, median } from './workload.js'
+import { bodyOf, median } from './workload.js'
+import { cpuPerRequestRounds, ratiosTo } from './same-core.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SECONDS = Number(process.env.PAIR_SECONDS ?? 4)
@@ -26,26 +26,12 @@ const PEERS = [
 
 interface PairRow { name: string; stream: boolean; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number }
 
-async function load (url: string, body: string, seconds: number): Promise<autocannon.Result> {
-  return await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers: HEADERS, body, connections: 25, duration: seconds })
-}
-
 async function measure (peers: Peer[], stream: boolean): Promise<PairRow[]> {
-  const body = bodyOf(stream)
-  await Promise.all(peers.map(async (peer) => await load(peer.url, body, WARMUP_SECONDS)))
-  const samples = peers.map(() => [] as number[])
-  for (let round = 0; round < ROUNDS; round++) {
-    const before = peers.map((peer) => cpuMicros(peer.pid))
-    const results = await Promise.all(peers.map(async (peer) => await load(peer.url, body, SECONDS)))
-    peers.forEach((peer, i) => {
-      const total = results[i]?.requests.total ?? 0
-      samples[i]?.push(total > 0 ? (cpuMicros(peer.pid) - (before[i] ?? 0)) / total : 0)
-    })
-  }
+  const samples = await cpuPerRequestRounds(peers, bodyOf(stream), { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS })
   const bare = samples[0] ?? []
   return PEERS.map((p, i) => {
     const own = samples[i] ?? []
-    const ratios = own.map((value, round) => (bare[round] ?? 0) > 0 ? value / (bare[round] as number) : 0)
+    const ratios = ratiosTo(bare, own)
     return { name: p.name, stream, cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios) }
   })
 }

@@ -1,0 +1,70 @@
+// `npm run bench:ab [-- <git ref>]`: Switchyard as committed at <ref> (default HEAD) against the
+// working tree, both on core 1 at the same time (miss path, then streams), CPU per request compared
+// within each round. The way to tell whether a change moved CPU per request by a few percent on a
+// noisy VM: here an A/A run spread ±3% per round and ±1.5% in the median of 8 rounds, while runs
+// one after another drifted by ±30%. Prints a table; writes no results (it measures a change, not
+// the gateway). Env: AB_SECONDS (per round, default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS
+// (default 5). Every load loop is bounded in time.
+
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { pinSelf, startPeer, stopPeer } from './peer.js'
+import type { Peer } from './peer.js'
+import { writePolicies } from './policies.js'
+import { cpuPerRequestRounds, ratiosTo } from './same-core.js'
+import { bodyOf, median } from './workload.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const OPTIONS = {
+  seconds: Number(process.env.AB_SECONDS ?? 4),
+  rounds: Number(process.env.AB_ROUNDS ?? 8),
+  warmupSeconds: Number(process.env.AB_WARMUP_SECONDS ?? 5)
+}
+
+/** The gateway's sources at `ref`, exported once under .tmp/ab/<commit> (node_modules resolve from the project). */
+function exportRef (ref: string): { commit: string; root: string } {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT }).toString().trim()
+  const root = `${ROOT}.tmp/ab/${commit}`
+  if (!existsSync(`${root}/src/main.ts`)) {
+    mkdirSync(root, { recursive: true })
+    const tar = execFileSync('git', ['archive', '--format=tar', commit, 'src', 'config', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 })
+    execFileSync('tar', ['-x', '-C', root], { input: tar })
+  }
+  return { commit, root }
+}
+
+const fmt = (values: readonly number[], digits: number): string => values.map((value) => value.toFixed(digits)).join(' / ')
+
+async function main (): Promise<void> {
+  const ref = process.argv[2] ?? 'HEAD'
+  const baseline = exportRef(ref)
+  pinSelf(0)
+  const policies = await writePolicies(ROOT)
+  const simulator = await startPeer('simulator', { root: ROOT, policies })
+  const peers: Peer[] = []
+  try {
+    peers.push(await startPeer('switchyard-miss', { root: baseline.root, policies, upstream: simulator.url }))
+    peers.push(await startPeer('switchyard-miss', { root: ROOT, policies, upstream: simulator.url }))
+    const lines = [
+      `A = ${ref} (${baseline.commit.slice(0, 10)}), B = the working tree; both on core 1 at once, 25 connections each, ${OPTIONS.rounds} rounds of ${OPTIONS.seconds} s after ${OPTIONS.warmupSeconds} s of warm-up.`,
+      '',
+      '| path | A CPU µs/req (rounds) | B CPU µs/req (rounds) | B / A (rounds) | B / A (median) |',
+      '|---|--:|--:|--:|--:|'
+    ]
+    for (const stream of [false, true]) {
+      const [a = [], b = []] = await cpuPerRequestRounds(peers, bodyOf(stream), OPTIONS)
+      const ratios = ratiosTo(a, b)
+      lines.push(`| ${stream ? 'stream' : 'miss'} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${fmt(ratios, 3)} | ${median(ratios).toFixed(3)} |`)
+    }
+    process.stdout.write(lines.join('\n') + '\n')
+  } finally {
+    await Promise.all(peers.map(stopPeer))
+    await stopPeer(simulator)
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ab bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})
