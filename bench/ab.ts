@@ -1,8 +1,8 @@
 // `npm run bench:ab [-- <git ref>]`: Switchyard as committed at <ref> (default HEAD) against the
 // working tree, both on core 1 at the same time (miss path, then streams), CPU per request compared
 // within each round. The way to tell whether a change moved CPU per request by a few percent on a
-// noisy VM: here an A/A run spread ±3% per round and ±1.5% in the median of 8 rounds, while runs
-// one after another drifted by ±30%. Prints a table; writes no results (it measures a change, not
+// noisy VM: here an A/A run (the same build twice) spread 0.97–1.03 per round, median 1.003, while
+// runs one after another drifted by ±30%. Prints a table; writes no results (it measures a change, not
 // the gateway). Env: AB_SECONDS (per round, default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS
 // (default 5). Every load loop is bounded in time.
 
