@@ -4,7 +4,6 @@
 // the store for the leader's entry, each for at most `lockWaitMs`, then go upstream themselves.
 
 import type { CacheConfig } from '../config/types.js'
-import type { Message } from '../types/anthropic.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
 import type { CacheStore } from './store.js'
@@ -24,7 +23,7 @@ export interface ResponseCache {
   readonly kind: 'memory' | 'redis'
   lookup (key: string): Promise<CacheEntry | null>
   /** Fire and forget: never awaited on the client's path, never throws. */
-  store (key: string, message: Message, form: CacheEntry['form'], ttlSeconds: number): void
+  store (key: string, entry: CacheEntry, ttlSeconds: number): void
   claim (key: string): Promise<Claim>
   health (): 'ok' | 'degraded'
   close (): Promise<void>
@@ -78,10 +77,9 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
   return {
     get kind () { return store.kind },
     lookup,
-    store (key, message, form, ttlSeconds) {
+    store (key, entry, ttlSeconds) {
       const startedAt = performance.now()
       const { maxEntryBytes, compressOverBytes, operationTimeoutMs } = config()
-      const entry: CacheEntry = { message, storedAtMs: Date.now(), form }
       const value = encodeEntry(entry, compressOverBytes)
       if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
       writing.set(key, entry)

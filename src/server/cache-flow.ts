@@ -7,7 +7,6 @@ import type { CachingPlan } from '../cache/cacheability.js'
 import { OPT_IN_HEADER, planCaching } from '../cache/cacheability.js'
 import { cacheKey, scopeOf } from '../cache/key.js'
 import type { CacheEntry } from '../cache/entry.js'
-import { replaySse } from '../cache/replay.js'
 import type { Decision } from '../policy/types.js'
 import type { MessagesRequest } from '../types/anthropic.js'
 import { credentialOf, headerValue } from '../upstream/headers.js'
@@ -38,18 +37,18 @@ export function prepareCache (request: FastifyRequest, outgoing: MessagesRequest
   return { key, plan }
 }
 
-/** Writes the hit and fills the outcome; the reply is taken over (hijacked), like every answer. */
-export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, wantsStream: boolean, decision: Decision, outcome: RequestOutcome): void {
+/** Writes the hit (`body`: servedBody's) and fills the outcome; the reply is taken over (hijacked), like every answer. */
+export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, body: Buffer | string, wantsStream: boolean, decision: Decision, outcome: RequestOutcome): void {
   const ageSeconds = Math.max(0, Math.floor((Date.now() - entry.storedAtMs) / 1000))
   const headers = gatewayHeaders(request.id, decision, decision.targetModel, 'hit', [])
   headers.age = String(ageSeconds)
   outcome.cacheResult = 'hit'
   outcome.status = 200
-  outcome.usage = entry.message.usage
+  outcome.usage = entry.usage
   outcome.routedModel = decision.targetModel
   headers['content-type'] = wantsStream ? 'text/event-stream; charset=utf-8' : 'application/json'
   if (wantsStream) headers['cache-control'] = 'no-cache'
-  sendComplete(reply, 200, headers, wantsStream ? replaySse(entry.message) : JSON.stringify(entry.message))
+  sendComplete(reply, 200, headers, body)
   outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
   if (wantsStream) outcome.ttftSeconds = outcome.durationSeconds
 }

@@ -102,6 +102,23 @@ describe('hits and misses (Redis store)', () => {
     assert.equal(calls, 0)
   })
 
+  test('a JSON hit returns the very bytes the upstream answered, with their own length', async () => {
+    const body = JSON.stringify(fresh())
+    const send = async () => {
+      const res = await request(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-key-a', 'anthropic-version': '2023-06-01' },
+        body
+      })
+      return { cache: res.headers['x-gateway-cache'], length: res.headers['content-length'], bytes: Buffer.from(await res.body.arrayBuffer()) }
+    }
+    const miss = await send()
+    const hit = await send()
+    assert.deepEqual([miss.cache, hit.cache], ['miss', 'hit'])
+    assert.equal(hit.bytes.toString('utf8'), miss.bytes.toString('utf8'))
+    assert.equal(hit.length, String(hit.bytes.length))
+  })
+
   test('a different API key is a miss (entries are isolated per key)', async () => {
     const params = fresh()
     await client.messages.create(params)

@@ -17,6 +17,9 @@ import { isGatewayError } from '../../errors.js'
 import { classifyTransportError, toGatewayError } from '../../upstream/transport-errors.js'
 import { isStorableMessage } from '../../cache/cacheability.js'
 import type { Claim } from '../../cache/response-cache.js'
+import { newEntry } from '../../cache/entry.js'
+import { servedBody } from '../../cache/served-body.js'
+import type { CacheEntry } from '../../cache/entry.js'
 import { gatewayHeaders } from '../gateway-headers.js'
 import { relaySse } from '../relay-sse.js'
 import { sendComplete } from '../send-complete.js'
@@ -42,23 +45,24 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       const entry = cache.plan.lookup ? await deps.cache.lookup(cache.key) : null
       if (entry === null && cache.plan.store) claim = await deps.cache.claim(cache.key)
       const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
-      if (served !== null) {
-        serveHit(request, reply, served, wantsStream, plan.decision, outcome)
+      const body = served === null ? null : servedBody(served, wantsStream)
+      if (served !== null && body !== null) {
+        serveHit(request, reply, served, body, wantsStream, plan.decision, outcome)
         deps.outcomes.record(outcome)
         return
       }
     }
-    let stored: Message | null = null
+    let stored: CacheEntry | null = null
     try {
       stored = await exchange(request, reply, plan, outcome, cache, deps)
       return reply.sent ? undefined : reply
     } finally {
-      if (claim?.role === 'leader') claim.settle(stored === null ? null : { message: stored, storedAtMs: Date.now(), form: wantsStream ? 'sse' : 'json' })
+      if (claim?.role === 'leader') claim.settle(stored)
     }
   })
 }
 
-/** Forwards upstream and relays the answer; returns the message when it may be stored. */
+/** Forwards upstream and relays the answer; returns the cache entry when it was stored. */
 async function exchange (
   request: FastifyRequest,
   reply: FastifyReply,
@@ -66,7 +70,7 @@ async function exchange (
   outcome: RequestOutcome,
   cache: CacheContext | null,
   deps: RouteDeps
-): Promise<Message | null> {
+): Promise<CacheEntry | null> {
   const signal = abortOnClientGone(reply)
   const upstreamStartNs = process.hrtime.bigint()
   let forwarded: ForwardResult
@@ -92,6 +96,8 @@ async function exchange (
   // An answer from a fallback model is not what the key (which names the target model) asks for.
   const storable = cache?.plan.store === true && forwarded.fallbacks.length === 0
   let message: Message | null
+  /** The answer's own bytes, when it came as one JSON body: stored as they are. */
+  let answerBytes: Buffer | undefined
   if (plan.outgoing.stream === true && forwarded.response.statusCode === 200 && isEventStream(forwarded.response.headers['content-type'])) {
     message = await relayStream(request, reply, upstreamStartNs, forwarded, headers, outcome, storable)
   } else {
@@ -118,11 +124,13 @@ async function exchange (
     if (ok) outcome.usage = usage ?? (isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null)
     else outcome.upstreamErrorType = errorTypeOf(parsed)
     message = ok && isRecord(parsed) ? parsed as Message : null
+    answerBytes = bytes
   }
   deps.outcomes.record(outcome)
   if (!storable || message === null || !isStorableMessage(message) || cache === null || deps.cache === null) return null
-  deps.cache.store(cache.key, message, plan.outgoing.stream === true ? 'sse' : 'json', cache.plan.ttlSeconds)
-  return message
+  const entry = newEntry(message, plan.outgoing.stream === true ? 'sse' : 'json', Date.now(), answerBytes)
+  deps.cache.store(cache.key, entry, cache.plan.ttlSeconds)
+  return entry
 }
 
 async function relayStream (

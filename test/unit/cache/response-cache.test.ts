@@ -10,6 +10,9 @@ import type { CacheOperation, OperationResult } from '../../../src/cache/respons
 import type { CacheStore } from '../../../src/cache/store.js'
 import type { CacheConfig } from '../../../src/config/types.js'
 import type { Message } from '../../../src/types/anthropic.js'
+import { newEntry } from '../../../src/cache/entry.js'
+import type { CacheEntry } from '../../../src/cache/entry.js'
+import { storedMessage } from '../../../src/cache/served-body.js'
 
 const CONFIG: CacheConfig = { mode: 'deterministic', ttlSeconds: 600, maxEntryBytes: 64 * 1024, memoryMaxBytes: 1 << 20, compressOverBytes: 16 * 1024, operationTimeoutMs: 50, lockWaitMs: 1000, sharedScope: null }
 
@@ -35,17 +38,17 @@ test('a stored answer is a hit at once, before and after the write lands', async
   const { seen, hooks } = recorder()
   const cache = createResponseCache(createMemoryStore({ maxBytes: 1 << 20 }), () => CONFIG, hooks)
   assert.equal(await cache.lookup('k'), null)
-  cache.store('k', message('hello'), 'json', 60)
-  assert.equal((await cache.lookup('k'))?.message.content[0]?.type, 'text')
+  cache.store('k', newEntry(message('hello'), 'json', 1), 60)
+  assert.equal(storedMessage(await cache.lookup('k') as CacheEntry)?.content[0]?.type, 'text')
   await settled()
-  assert.deepEqual((await cache.lookup('k'))?.message, message('hello'))
+  assert.deepEqual(storedMessage(await cache.lookup('k') as CacheEntry), message('hello'))
   assert.deepEqual(seen, ['get:miss', 'get:hit', 'set:stored', 'get:hit'])
 })
 
 test('an answer larger than max_entry_bytes is not stored', async () => {
   const { seen, hooks } = recorder()
   const cache = createResponseCache(createMemoryStore({ maxBytes: 1 << 20 }), () => ({ ...CONFIG, maxEntryBytes: 100 }), hooks)
-  cache.store('k', message('x'.repeat(500)), 'json', 60)
+  cache.store('k', newEntry(message('x'.repeat(500)), 'json', 1), 60)
   await settled()
   assert.equal(await cache.lookup('k'), null)
   assert.deepEqual(seen, ['set:skipped', 'get:miss'])
@@ -67,10 +70,10 @@ test('concurrent misses in one process: one leader, the followers get its answer
   const leader = await cache.claim('k')
   assert.equal(leader.role, 'leader')
   const followers = Promise.all([cache.claim('k'), cache.claim('k')])
-  if (leader.role === 'leader') leader.settle({ message: message('one answer'), storedAtMs: 1, form: 'json' })
+  if (leader.role === 'leader') leader.settle(newEntry(message('one answer'), 'json', 1))
   for (const follower of await followers) {
     assert.equal(follower.role, 'follower')
-    if (follower.role === 'follower') assert.deepEqual(follower.entry?.message, message('one answer'))
+    if (follower.role === 'follower') assert.deepEqual(storedMessage(follower.entry as CacheEntry), message('one answer'))
   }
   assert.equal((await cache.claim('k')).role, 'leader', 'the flight is over once settled')
 })
@@ -92,12 +95,12 @@ test('across instances sharing a store: the second waits for the first one\'s en
   assert.equal(leader.role, 'leader')
   const waiting = two.claim('k')
   setTimeout(() => {
-    one.store('k', message('from one'), 'sse', 60)
+    one.store('k', newEntry(message('from one'), 'sse', 1), 60)
     if (leader.role === 'leader') leader.settle(null)
   }, 60)
   const follower = await waiting
   assert.equal(follower.role, 'follower')
-  if (follower.role === 'follower') assert.deepEqual(follower.entry?.message, message('from one'))
+  if (follower.role === 'follower') assert.deepEqual(storedMessage(follower.entry as CacheEntry), message('from one'))
 })
 
 test('across instances, a follower gives up after lock_wait and leads no one', async () => {
