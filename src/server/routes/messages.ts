@@ -62,7 +62,7 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
   })
 }
 
-/** Forwards upstream and relays the answer; returns the cache entry when it was stored. */
+/** Forwards upstream and relays the answer; returns the entry it handed to the cache (for waiting followers), or null. */
 async function exchange (
   request: FastifyRequest,
   reply: FastifyReply,
