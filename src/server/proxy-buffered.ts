@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Candidate, ForwardResult } from '../upstream/forward.js'
 import { forwardWithFallback } from '../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers.js'
-import { toGatewayError } from '../upstream/transport-errors.js'
+import { readBody } from '../upstream/read-body.js'
 import { abortOnClientGone } from './client-gone.js'
 import type { RouteDeps } from './route-deps.js'
 
@@ -28,12 +28,7 @@ export async function forwardBuffered (
     headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
     signal: abortOnClientGone(reply)
   }, candidates)
-  let text: string
-  try {
-    text = await forwarded.response.body.text()
-  } catch (err) {
-    throw toGatewayError(err, 'body')
-  }
+  const text = (await readBody(forwarded.response.body)).toString('utf8')
   return { forwarded, status: forwarded.response.statusCode, headers: clientResponseHeaders(forwarded.response.headers, { bodyReplaced: true }), text }
 }
 

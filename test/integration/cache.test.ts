@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import Anthropic from '@anthropic-ai/sdk'
+import { createServer } from 'node:http'
 import { request } from 'undici'
 import { Redis } from 'ioredis'
 import { createSimulator } from '../../src/simulator/server.js'
@@ -88,6 +89,38 @@ async function callsFor (run: () => Promise<unknown>): Promise<number> {
   return sim.requests.length - before
 }
 
+test('a JSON hit returns the very bytes the upstream answered (here pretty-printed), with their own length', async () => {
+  // The simulator writes compact JSON, which re-serialising would reproduce: this upstream does not.
+  const answer = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'Grüße ✓' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 4 } }, null, 2)
+  let calls = 0
+  const upstream = createServer((req, res) => {
+    calls++
+    req.resume()
+    req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }).end(answer) })
+  })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  const address = upstream.address()
+  const own = await startGateway({ upstreamUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, policyYaml: POLICY, cache: 'memory' })
+  try {
+    const send = async () => {
+      const res = await request(`${own.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-key-a', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify(DETERMINISTIC)
+      })
+      return { cache: res.headers['x-gateway-cache'], length: res.headers['content-length'], text: Buffer.from(await res.body.arrayBuffer()).toString('utf8') }
+    }
+    const miss = await send()
+    const hit = await send()
+    assert.deepEqual([miss.cache, hit.cache, calls], ['miss', 'hit', 1])
+    assert.equal(hit.text, answer)
+    assert.equal(hit.length, String(Buffer.byteLength(answer)))
+  } finally {
+    await own.close()
+    await new Promise((resolve) => upstream.close(resolve))
+  }
+})
+
 describe('hits and misses (Redis store)', () => {
   test('the same deterministic request twice: the second is a hit, one upstream call, equal bodies', async () => {
     const params = fresh()
@@ -100,23 +133,6 @@ describe('hits and misses (Redis store)', () => {
     })
     assert.equal(first.response.headers.get('x-gateway-cache'), 'miss')
     assert.equal(calls, 0)
-  })
-
-  test('a JSON hit returns the very bytes the upstream answered, with their own length', async () => {
-    const body = JSON.stringify(fresh())
-    const send = async () => {
-      const res = await request(`${gw.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-key-a', 'anthropic-version': '2023-06-01' },
-        body
-      })
-      return { cache: res.headers['x-gateway-cache'], length: res.headers['content-length'], bytes: Buffer.from(await res.body.arrayBuffer()) }
-    }
-    const miss = await send()
-    const hit = await send()
-    assert.deepEqual([miss.cache, hit.cache], ['miss', 'hit'])
-    assert.equal(hit.bytes.toString('utf8'), miss.bytes.toString('utf8'))
-    assert.equal(hit.length, String(hit.bytes.length))
   })
 
   test('a different API key is a miss (entries are isolated per key)', async () => {

@@ -14,7 +14,7 @@ import { SseParser } from '../../upstream/sse.js'
 import { isRecord } from '../../types/anthropic.js'
 import type { Message } from '../../types/anthropic.js'
 import { isGatewayError } from '../../errors.js'
-import { classifyTransportError, toGatewayError } from '../../upstream/transport-errors.js'
+import { classifyTransportError } from '../../upstream/transport-errors.js'
 import { isStorableMessage } from '../../cache/cacheability.js'
 import type { Claim } from '../../cache/response-cache.js'
 import { newEntry } from '../../cache/entry.js'
@@ -109,8 +109,8 @@ async function exchange (
       outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
       outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
       deps.outcomes.record(outcome)
-      // Nothing was sent yet: the client gets a clean, retryable error, not a half body.
-      throw toGatewayError(err, 'body')
+      // Nothing was sent yet: the client gets a clean, retryable error (readBody's), not a half body.
+      throw err
     }
     outcome.upstreamSeconds = secondsSince(upstreamStartNs)
     // The answer leaves first; reading it for the metrics and the cache is not the client's wait.
