@@ -5,13 +5,11 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import type { RuntimeConfig } from './config/types.js'
-import { GatewayError } from './errors.js'
 import type { UpstreamClient } from './upstream/client.js'
 import type { OutcomeSink } from './server/outcome.js'
-import { registerRequestContext } from './server/request-context.js'
+import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
 import { registerErrorHandler } from './server/error-handler.js'
-import { plainOutcome } from './server/outcome-builder.js'
 import { healthRoutes } from './server/routes/health.js'
 import { messagesRoutes } from './server/routes/messages.js'
 import { countTokensRoutes } from './server/routes/count-tokens.js'
@@ -42,9 +40,6 @@ export interface AppDeps {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
 
-/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
-const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
-
 /** `gw_<random per app><counter>`: unique across instances, without a UUID per request. */
 function requestIds (): () => string {
   const prefix = 'gw_' + randomBytes(6).toString('hex')
@@ -66,33 +61,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done()
-    reply.header('connection', 'close')
-    done(new GatewayError('SWY_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
-  })
   // Messages bodies are parsed once, by our own guard: keep the text (style.md §3.4, no Ajv coercion).
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
-  registerRequestContext(app, deps.config)
+  registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
   registerErrorHandler(app)
-  app.addHook('onResponse', (request, reply, done) => {
-    // Gateway errors, models, batches, explain: every client request is counted once.
-    if (request.gw !== null && !request.gw.hasOutcome && !OPERATIONAL_ROUTES.has(request.routeOptions.url ?? '')) {
-      deps.outcomes.record(plainOutcome(request, reply.statusCode))
-    }
-    done()
-  })
-  if (deps.metrics !== undefined) {
-    const { inflight } = deps.metrics
-    app.addHook('onRequest', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched'
-      inflight.inc({ route })
-      // 'close' fires for every response, hijacked streams included (onResponse does not).
-      reply.raw.once('close', () => inflight.dec({ route }))
-      done()
-    })
-  }
 
   const routeDeps: RouteDeps = {
     upstream: deps.upstream,

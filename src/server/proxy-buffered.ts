@@ -6,7 +6,7 @@ import type { Candidate, ForwardResult } from '../upstream/forward.js'
 import { forwardWithFallback } from '../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../upstream/headers.js'
 import { readBody } from '../upstream/read-body.js'
-import { abortOnClientGone } from './client-gone.js'
+import { clientGoneOf } from './request-context.js'
 import type { RouteDeps } from './route-deps.js'
 
 export interface BufferedAnswer {
@@ -26,7 +26,7 @@ export async function forwardBuffered (
     method: request.method,
     path: request.url,
     headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
-    signal: abortOnClientGone(reply)
+    signal: clientGoneOf(request)
   }, candidates)
   const text = (await readBody(forwarded.response.body)).toString('utf8')
   return { forwarded, status: forwarded.response.statusCode, headers: clientResponseHeaders(forwarded.response.headers, { bodyReplaced: true }), text }

@@ -1,15 +1,25 @@
-// Gives every request one shape-stable context: its id, its start time and the config snapshot
-// it uses until it ends (a hot reload swaps the holder, never a request's view).
+// Gives every request one shape-stable context (its id, its start time and the config snapshot it
+// uses until it ends: a hot reload swaps the holder, never a request's view) and sees it to its end
+// through one listener on the response's 'close': the in-flight gauge, the client-gone abort and
+// the record of requests no route described. One hook and one listener, not three of each: each
+// Fastify hook and each response listener is per-request work on the hot path.
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RuntimeConfig } from '../config/types.js'
+import { GatewayError } from '../errors.js'
+import type { CountingGauge } from '../metrics/counting-gauge.js'
+import { ClientGone } from './client-gone.js'
+import type { OutcomeSink } from './outcome.js'
+import { plainOutcome } from './outcome-builder.js'
 
 export interface RequestContext {
   id: string
   startedAtNs: bigint
   config: RuntimeConfig
-  /** A route built its own outcome for the metrics; the generic onResponse record is skipped. */
+  /** A route built its own outcome for the metrics; the generic record at the end is skipped. */
   hasOutcome: boolean
+  /** Made by a route that waits on the upstream (clientGoneOf): aborted if the client leaves first. */
+  clientGone: ClientGone | null
 }
 
 declare module 'fastify' {
@@ -18,10 +28,45 @@ declare module 'fastify' {
   }
 }
 
-export function registerRequestContext (app: FastifyInstance, currentConfig: () => RuntimeConfig): void {
+export interface LifecycleOptions {
+  currentConfig: () => RuntimeConfig
+  isClosing: () => boolean
+  outcomes: OutcomeSink
+  inflight: CountingGauge<'route'> | null
+}
+
+/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
+const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
+
+export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
+  const { currentConfig, isClosing, outcomes, inflight } = options
   app.decorateRequest('gw', null as unknown as RequestContext)
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.gw = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false }
+  app.addHook('onRequest', (request, reply, done) => {
+    if (isClosing()) {
+      reply.header('connection', 'close')
+      done(new GatewayError('SWY_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
+      return
+    }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null }
+    request.gw = gw
+    const url = request.routeOptions.url
+    const route = url ?? 'unmatched'
+    inflight?.inc({ route })
+    const raw = reply.raw
+    // 'close' fires for every response, hijacked ones included, after 'finish' or on an abort.
+    raw.once('close', () => {
+      if (!raw.writableFinished) gw.clientGone?.abort()
+      inflight?.dec({ route })
+      // Gateway errors, models, batches, explain: every answered client request is counted once.
+      if (!gw.hasOutcome && raw.writableFinished && !OPERATIONAL_ROUTES.has(url ?? '')) outcomes.record(plainOutcome(request, reply.statusCode))
+    })
     done()
   })
 }
+
+/** The request's abort source for the upstream call: fires when the client goes away before its answer is complete. */
+export function clientGoneOf (request: FastifyRequest): ClientGone {
+  request.gw.clientGone ??= new ClientGone()
+  return request.gw.clientGone
+}
+

@@ -23,7 +23,7 @@ import type { CacheEntry } from '../../cache/entry.js'
 import { gatewayHeaders } from '../gateway-headers.js'
 import { relaySse } from '../relay-sse.js'
 import { sendComplete } from '../send-complete.js'
-import { abortOnClientGone } from '../client-gone.js'
+import { clientGoneOf } from '../request-context.js'
 import type { RouteDeps } from '../route-deps.js'
 import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
 import type { RequestOutcome } from '../outcome.js'
@@ -71,7 +71,7 @@ async function exchange (
   cache: CacheContext | null,
   deps: RouteDeps
 ): Promise<CacheEntry | null> {
-  const signal = abortOnClientGone(reply)
+  const signal = clientGoneOf(request)
   const upstreamStartNs = process.hrtime.bigint()
   let forwarded: ForwardResult
   try {

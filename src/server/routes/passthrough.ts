@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { pipeline } from 'node:stream/promises'
 import { upstreamRequestHeaders, clientResponseHeaders } from '../../upstream/headers.js'
 import { toGatewayError } from '../../upstream/transport-errors.js'
-import { abortOnClientGone } from '../client-gone.js'
+import { clientGoneOf } from '../request-context.js'
 import { writeRawGatewayError } from '../error-handler.js'
 import type { RouteDeps } from '../route-deps.js'
 import { plainOutcome } from '../outcome-builder.js'
@@ -17,7 +17,7 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
   app.addContentTypeParser('*', function keepStream (_request, _payload, done) { done(null) })
 
   app.all('/v1/*', async function passThrough (request: FastifyRequest, reply: FastifyReply) {
-    const signal = abortOnClientGone(reply)
+    const signal = clientGoneOf(request)
     const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined
     reply.hijack()
     let response
