@@ -1,10 +1,11 @@
 // `npm run bench:ab [-- <git ref>]`: Switchyard as committed at <ref> (default HEAD) against the
-// working tree, both on core 1 at the same time (miss path, then streams), CPU per request compared
+// working tree, on core 1 at the same time (miss path, then streams), CPU per request compared
 // within each round. The way to tell whether a change moved CPU per request by a few percent on a
-// noisy VM: here an A/A run (the same build twice) spread 0.97–1.03 per round, median 1.003, while
-// runs one after another drifted by ±30%. Prints a table; writes no results (it measures a change, not
-// the gateway). Env: AB_SECONDS (per round, default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS
-// (default 5). Every load loop is bounded in time.
+// noisy VM, where runs one after another drift by ±30%. A second copy of A (A′) runs beside them, so
+// every run reports its own noise: A′ / A is what "no change" read in the same seconds (one day an A/A
+// median was 1.003, another day 0.977 and 1.028). Prints a table; writes no results (it measures a
+// change, not the gateway). Env: AB_SECONDS (per round, default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS
+// (default 8: three builds share the core while they warm). Every load loop is bounded in time.
 
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
@@ -19,7 +20,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OPTIONS = {
   seconds: Number(process.env.AB_SECONDS ?? 4),
   rounds: Number(process.env.AB_ROUNDS ?? 8),
-  warmupSeconds: Number(process.env.AB_WARMUP_SECONDS ?? 5)
+  warmupSeconds: Number(process.env.AB_WARMUP_SECONDS ?? 8)
 }
 
 /** The gateway's sources at `ref`, exported once under .tmp/ab/<commit> (node_modules resolve from the project). */
@@ -46,16 +47,18 @@ async function main (): Promise<void> {
   try {
     peers.push(await startPeer('switchyard-miss', { root: baseline.root, policies, upstream: simulator.url }))
     peers.push(await startPeer('switchyard-miss', { root: ROOT, policies, upstream: simulator.url }))
+    peers.push(await startPeer('switchyard-miss', { root: baseline.root, policies, upstream: simulator.url }))
     const lines = [
-      `A = ${ref} (${baseline.commit.slice(0, 10)}), B = the working tree; both on core 1 at once, 25 connections each, ${OPTIONS.rounds} rounds of ${OPTIONS.seconds} s after ${OPTIONS.warmupSeconds} s of warm-up.`,
+      `A = ${ref} (${baseline.commit.slice(0, 10)}), B = the working tree, A′ = A again; all three on core 1 at once, 25 connections each, ${OPTIONS.rounds} rounds of ${OPTIONS.seconds} s after ${OPTIONS.warmupSeconds} s of warm-up. A change is shown only where B / A stands clear of A′ / A (the same build twice: this run's noise).`,
       '',
-      '| path | A CPU µs/req (rounds) | B CPU µs/req (rounds) | B / A (rounds) | B / A (median) |',
-      '|---|--:|--:|--:|--:|'
+      '| path | A CPU µs/req (rounds) | B CPU µs/req (rounds) | B / A (rounds) | B / A (median) | A′ / A (rounds) | A′ / A (median) |',
+      '|---|--:|--:|--:|--:|--:|--:|'
     ]
     for (const stream of [false, true]) {
-      const [a = [], b = []] = await cpuPerRequestRounds(peers, bodyOf(stream), OPTIONS)
+      const [a = [], b = [], again = []] = await cpuPerRequestRounds(peers, bodyOf(stream), OPTIONS)
       const ratios = ratiosTo(a, b)
-      lines.push(`| ${stream ? 'stream' : 'miss'} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${fmt(ratios, 3)} | ${median(ratios).toFixed(3)} |`)
+      const noise = ratiosTo(a, again)
+      lines.push(`| ${stream ? 'stream' : 'miss'} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${fmt(ratios, 3)} | ${median(ratios).toFixed(3)} | ${fmt(noise, 3)} | ${median(noise).toFixed(3)} |`)
     }
     process.stdout.write(lines.join('\n') + '\n')
   } finally {
