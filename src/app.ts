@@ -9,7 +9,7 @@ import type { UpstreamClient } from './upstream/client.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
-import { registerErrorHandler } from './server/error-handler.js'
+import { answerClientError, registerErrorHandler } from './server/error-handler.js'
 import { healthRoutes } from './server/routes/health.js'
 import { messagesRoutes } from './server/routes/messages.js'
 import { countTokensRoutes } from './server/routes/count-tokens.js'
@@ -57,7 +57,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestIds(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    trustProxy: true
+    trustProxy: true,
+    clientErrorHandler: answerClientError
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })

@@ -1,6 +1,8 @@
 // The only writer of the gateway's own error bodies: Anthropic's envelope, the right status, a
 // request_id, and `x-should-retry: false` where retrying cannot help (the SDKs obey it first).
 
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../errors.js'
 import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
@@ -35,10 +37,44 @@ export function sendGatewayError (reply: FastifyReply, requestId: string, err: G
 /** Writes a gateway error to a reply whose headers were already taken over (hijacked). */
 export function writeRawGatewayError (raw: FastifyReply['raw'], requestId: string, err: GatewayError): void {
   if (raw.headersSent || raw.destroyed) return
+  // A writeHead that threw half way may have left some of the answer's headers (its length) behind.
+  for (const name of raw.getHeaderNames()) raw.removeHeader(name)
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-gateway-request-id': requestId }
   if (!err.retryable) headers['x-should-retry'] = 'false'
   raw.writeHead(err.status, headers)
   raw.end(errorEnvelope(err.type, err.message, requestId))
+}
+
+/**
+ * The error handler of a route that took its reply over (hijacked): Fastify neither answers nor
+ * calls the error handler for it, so an error thrown after the takeover would leave the client
+ * waiting forever. Before any byte went out the client gets the gateway error; after, the
+ * connection is cut, which every client reads as a broken answer.
+ */
+export function failHijacked (request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const gatewayError = toGatewayErrorFromAny(err)
+  if (gatewayError.status >= 500) request.log.error({ err }, 'request failed after the reply was taken over')
+  const raw = reply.raw
+  if (!raw.headersSent) writeRawGatewayError(raw, request.id, gatewayError)
+  else if (!raw.writableEnded) raw.destroy()
+}
+
+/**
+ * What Node's HTTP parser refuses (a malformed request line or header, headers too large, a
+ * request that took too long to arrive) never reaches a route: answered here in Anthropic's shape.
+ */
+export function answerClientError (err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'The request headers are larger than the gateway accepts.']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time.']
+      : [400, 'The request is not well-formed HTTP.']
+  const body = errorEnvelope('invalid_request_error', message, null)
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-should-retry: false\r\nconnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
 }
 
 export function registerErrorHandler (app: FastifyInstance): void {

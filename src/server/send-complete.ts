@@ -1,8 +1,8 @@
 // Edge. Sends a complete answer (the upstream's, or a cached one) straight to the client's socket,
 // past Fastify's reply pipeline: the handler has the final status, headers and body, and Fastify's
 // per-header copy and onSend chain were ~20 µs (a tenth) of the gateway's own time on a lightly
-// loaded request. Fastify's onResponse hooks do not run for it (as for relayed streams): the route
-// records its own outcome.
+// loaded request. The route records its own outcome, and answers its own errors once the reply is
+// taken over (failHijacked): Fastify does neither for a hijacked reply.
 
 import type { FastifyReply } from 'fastify'
 

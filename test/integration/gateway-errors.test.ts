@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { createServer as createHttpServer } from 'node:http'
 import { request } from 'undici'
 import { createSimulator } from '../../src/simulator/server.js'
@@ -72,6 +72,56 @@ test('the gateway still serves after every bad input', async () => {
   const res = await send('/v1/messages', JSON.stringify(VALID))
   assert.equal(res.status, 200)
 })
+
+test('a model name no header can carry (CR/LF, control characters, emoji, 20 KB) is still answered, its gateway headers encoded and bounded', async () => {
+  for (const [model, header] of [
+    ['claude\r\nx-injected: 1', 'claude%0D%0Ax-injected%3A%201'],
+    ['a\u0001b', 'a%01b'],
+    ['claude-😀', 'claude-%F0%9F%98%80'],
+    ['c'.repeat(20_000), 'c'.repeat(253) + '...']
+  ] as const) {
+    for (const stream of [false, true]) {
+      // Before the fix Node refused the headers after the reply was taken over: no answer at all.
+      const res = await request(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify({ ...VALID, model, stream }), headers: HEADERS, headersTimeout: 5000, bodyTimeout: 5000 })
+      await res.body.text()
+      assert.equal(res.statusCode, 200, `${model.slice(0, 20)} stream=${String(stream)}`)
+      assert.equal(res.headers['x-gateway-requested-model'], header)
+      assert.equal(res.headers['x-gateway-model'], header)
+      assert.equal(res.headers['x-injected'], undefined)
+    }
+  }
+})
+
+test('what the HTTP parser refuses is answered in Anthropic\'s shape too: malformed → 400, oversized headers → 431', async () => {
+  const { port } = new URL(gw.url)
+  for (const [raw, status] of [
+    ['GARBAGE\r\n\r\n', 400],
+    ['POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n', 400],
+    [`GET /v1/models HTTP/1.1\r\nHost: x\r\nx-pad: ${'p'.repeat(20_000)}\r\n\r\n`, 431]
+  ] as const) {
+    const answer = await rawExchange(Number(port), raw)
+    const [head = '', body = ''] = answer.split('\r\n\r\n')
+    assert.match(head, new RegExp(`^HTTP/1.1 ${status} `))
+    assert.match(head, /content-type: application\/json/)
+    const json = JSON.parse(body) as { type: string; error: { type: string; message: string } }
+    assert.equal(json.type, 'error')
+    assert.equal(json.error.type, 'invalid_request_error')
+  }
+  const res = await send('/v1/messages', JSON.stringify(VALID))
+  assert.equal(res.status, 200, 'and the gateway serves on')
+})
+
+async function rawExchange (port: number, raw: string): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.write(raw) })
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => { answer += chunk })
+    socket.on('close', () => { resolve(answer) })
+    socket.on('error', reject)
+    socket.setTimeout(5000, () => { socket.destroy(new Error('no answer within 5 s')) })
+  })
+}
 
 test('an unreachable upstream → 502 api_error, retryable, logged with the id the client got', async () => {
   const port = await closedPort()

@@ -14,6 +14,7 @@ import { SseParser } from '../../upstream/sse.js'
 import { isRecord } from '../../types/anthropic.js'
 import type { Message } from '../../types/anthropic.js'
 import { isGatewayError } from '../../errors.js'
+import { failHijacked } from '../error-handler.js'
 import { classifyTransportError } from '../../upstream/transport-errors.js'
 import { isStorableMessage } from '../../cache/cacheability.js'
 import type { Claim } from '../../cache/response-cache.js'
@@ -32,32 +33,41 @@ import type { CacheContext } from '../cache-flow.js'
 
 export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.post('/v1/messages', async function handleMessages (request: FastifyRequest, reply: FastifyReply) {
-    const { config } = request.gw
-    const body = parseMessagesRequest(parseJsonBody(request.body as string))
-    const isoDate = isoDateOf(deps.now())
-    const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate)
-    const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
-    const wantsStream = body.stream === true
-    const cache = deps.cache === null ? null : prepareCache(request, plan.outgoing, plan.decision, config)
-    let claim: Claim | null = null
-    if (cache !== null && deps.cache !== null) {
-      outcome.cacheResult = 'miss'
-      const entry = cache.plan.lookup ? await deps.cache.lookup(cache.key) : null
-      if (entry === null && cache.plan.store) claim = await deps.cache.claim(cache.key)
-      const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
-      const body = served === null ? null : servedBody(served, wantsStream)
-      if (served !== null && body !== null) {
-        serveHit(request, reply, served, body, wantsStream, plan.decision, outcome)
-        deps.outcomes.record(outcome)
-        return
-      }
-    }
-    let stored: CacheEntry | null = null
     try {
-      stored = await exchange(request, reply, plan, outcome, cache, deps)
-      return reply.sent ? undefined : reply
-    } finally {
-      if (claim?.role === 'leader') claim.settle(stored)
+      const { config } = request.gw
+      const body = parseMessagesRequest(parseJsonBody(request.body as string))
+      const isoDate = isoDateOf(deps.now())
+      const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate)
+      const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
+      const wantsStream = body.stream === true
+      const cache = deps.cache === null ? null : prepareCache(request, plan.outgoing, plan.decision, config)
+      let claim: Claim | null = null
+      if (cache !== null && deps.cache !== null) {
+        outcome.cacheResult = 'miss'
+        const entry = cache.plan.lookup ? await deps.cache.lookup(cache.key) : null
+        if (entry === null && cache.plan.store) claim = await deps.cache.claim(cache.key)
+        const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
+        const body = served === null ? null : servedBody(served, wantsStream)
+        if (served !== null && body !== null) {
+          serveHit(request, reply, served, body, wantsStream, plan.decision, outcome)
+          deps.outcomes.record(outcome)
+          return
+        }
+      }
+      let stored: CacheEntry | null = null
+      try {
+        stored = await exchange(request, reply, plan, outcome, cache, deps)
+        return reply.sent ? undefined : reply
+      } finally {
+        if (claim?.role === 'leader') claim.settle(stored)
+      }
+    } catch (err) {
+      // Before the reply was taken over, Fastify's error handler answers; after, only we can.
+      if (!reply.sent) throw err
+      // Nothing was recorded for an answer that failed before its headers left: the generic
+      // record at the end counts it, with the error status written.
+      if (!reply.raw.headersSent) request.gw.hasOutcome = false
+      failHijacked(request, reply, err)
     }
   })
 }

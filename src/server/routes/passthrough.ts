@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { upstreamRequestHeaders, clientResponseHeaders } from '../../upstream/headers.js'
 import { toGatewayError } from '../../upstream/transport-errors.js'
 import { clientGoneOf } from '../request-context.js'
-import { writeRawGatewayError } from '../error-handler.js'
+import { failHijacked, writeRawGatewayError } from '../error-handler.js'
 import type { RouteDeps } from '../route-deps.js'
 import { plainOutcome } from '../outcome-builder.js'
 
@@ -36,14 +36,21 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
       deps.outcomes.record(plainOutcome(request, gatewayError.status))
       return
     }
-    reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
+    try {
+      reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
+    } catch (err) {
+      // Headers Node refuses to write: the client still gets an answer.
+      response.body.destroy()
+      failHijacked(request, reply, err)
+      return
+    }
     try {
       await pipeline(response.body, reply.raw)
     } catch {
       // Client went away or upstream broke mid-body: the abort signal already stopped upstream.
       reply.raw.destroy()
     }
-    // Hijacked replies skip onResponse: count this one here.
+    // Counted here, also when the body broke off (the generic record counts only finished answers).
     request.gw.hasOutcome = true
     deps.outcomes.record(plainOutcome(request, response.statusCode))
   })

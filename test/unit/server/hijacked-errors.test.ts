@@ -1,0 +1,75 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import Fastify from 'fastify'
+import { request } from 'undici'
+import { failHijacked, registerErrorHandler } from '../../../src/server/error-handler.js'
+import { MAX_HEADER_TEXT, headerText } from '../../../src/server/gateway-headers.js'
+
+const HEADER_TEXT: Array<[string, string]> = [
+  ['claude-sonnet-4-5', 'claude-sonnet-4-5'],
+  ['claude-sonnet-4-5[1m]', 'claude-sonnet-4-5[1m]'],
+  ['a b', 'a b'],
+  ['claude\r\nx-injected: 1', 'claude%0D%0Ax-injected%3A%201'],
+  ['tab\there', 'tab%09here'],
+  ['claudé', 'claud%C3%A9'],
+  ['claude-😀', 'claude-%F0%9F%98%80'],
+  ['lone \ud800 surrogate', 'lone%20%EF%BF%BD%20surrogate'],
+  ['c'.repeat(MAX_HEADER_TEXT), 'c'.repeat(MAX_HEADER_TEXT)],
+  ['c'.repeat(MAX_HEADER_TEXT + 1), 'c'.repeat(MAX_HEADER_TEXT - 3) + '...']
+]
+
+for (const [value, expected] of HEADER_TEXT) {
+  test(`headerText(${JSON.stringify(value.slice(0, 24))}) → ${JSON.stringify(expected.slice(0, 32))}`, () => {
+    assert.equal(headerText(value), expected)
+    assert.match(headerText(value), /^[\x20-\x7e]*$/)
+  })
+}
+
+/** A Fastify app whose routes take their reply over and then fail, as the gateway's routes could. */
+async function appWithHijackingRoutes (): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = Fastify({ logger: false })
+  registerErrorHandler(app)
+  app.get('/before-headers', async (req, reply) => {
+    try {
+      reply.hijack()
+      reply.raw.writeHead(200, { 'x-bad': 'a\nb' })
+    } catch (err) {
+      failHijacked(req, reply, err)
+    }
+  })
+  app.get('/mid-body', async (req, reply) => {
+    try {
+      reply.hijack()
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
+      reply.raw.write('event: ping\ndata: {}\n\n')
+      throw new Error('a bug half way through a stream')
+    } catch (err) {
+      failHijacked(req, reply, err)
+    }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { url: `http://127.0.0.1:${port}`, close: async () => { await app.close() } }
+}
+
+test('an error after the reply was taken over, before its headers left, is answered: 500 in Anthropic\'s shape, no stray headers', async (t) => {
+  const app = await appWithHijackingRoutes()
+  t.after(app.close)
+  const res = await request(`${app.url}/before-headers`, { headersTimeout: 3000, bodyTimeout: 3000 })
+  const json = await res.body.json() as { type: string; error: { type: string } }
+  assert.equal(res.statusCode, 500)
+  assert.deepEqual([json.type, json.error.type], ['error', 'api_error'])
+  assert.equal(res.headers['x-bad'], undefined)
+})
+
+test('an error after the headers left cuts the connection: the client sees a broken answer, not an endless one', async (t) => {
+  const app = await appWithHijackingRoutes()
+  t.after(app.close)
+  // Cut while its first bytes may still be in flight: the request or its body fails, either way at once.
+  const error = await request(`${app.url}/mid-body`, { headersTimeout: 3000, bodyTimeout: 3000 })
+    .then(async (res) => { await res.body.text(); return null })
+    .catch((err: Error & { code?: string }) => err)
+  assert.notEqual(error, null, 'the answer must not look complete')
+  assert.equal(error?.code, 'UND_ERR_SOCKET')
+})
