@@ -1,11 +1,12 @@
 // `npm run bench:ab [-- <git ref>]`: Switchyard as committed at <ref> (default HEAD) against the
-// working tree, on core 1 at the same time (miss path, then streams), CPU per request compared
-// within each round. The way to tell whether a change moved CPU per request by a few percent on a
-// noisy VM, where runs one after another drift by ±30%. A second copy of A (A′) runs beside them, so
-// every run reports its own noise: A′ / A is what "no change" read in the same seconds (one day an A/A
-// median was 1.003, another day 0.977 and 1.028). Prints a table; writes no results (it measures a
-// change, not the gateway). Env: AB_SECONDS (per round, default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS
-// (default 8: three builds share the core while they warm). Every load loop is bounded in time.
+// working tree, on core 1 at the same time (miss path, streams, then streams whose events come 1 ms
+// apart), CPU per request compared within each round. The way to tell whether a change moved CPU
+// per request by a few percent on a noisy VM, where runs one after another drift by ±30%. A second
+// copy of A (A′) runs beside them, so every run reports its own noise: A′ / A is what "no change"
+// read in the same seconds (one day an A/A median was 1.003, another day 0.977 and 1.028). Prints a
+// table; writes no results (it measures a change, not the gateway). Env: AB_SECONDS (per round,
+// default 4), AB_ROUNDS (default 8), AB_WARMUP_SECONDS (default 8: three builds share the core
+// while they warm). Every load loop is bounded in time.
 
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { pinSelf, startPeer, stopPeer } from './peer.js'
 import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
 import { cpuPerRequestRounds, ratiosTo } from './same-core.js'
-import { bodyOf, median } from './workload.js'
+import { HEADERS, bodyOf, median } from './workload.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OPTIONS = {
@@ -54,11 +55,16 @@ async function main (): Promise<void> {
       '| path | A CPU µs/req (rounds) | B CPU µs/req (rounds) | B / A (rounds) | B / A (median) | A′ / A (rounds) | A′ / A (median) |',
       '|---|--:|--:|--:|--:|--:|--:|'
     ]
-    for (const stream of [false, true]) {
-      const [a = [], b = [], again = []] = await cpuPerRequestRounds(peers, bodyOf(stream), OPTIONS)
+    const paths = [
+      { name: 'miss', stream: false, headers: HEADERS },
+      { name: 'stream', stream: true, headers: HEADERS },
+      { name: 'stream, events 1 ms apart', stream: true, headers: { ...HEADERS, 'x-sim-event-delay-ms': '1' } }
+    ]
+    for (const path of paths) {
+      const [a = [], b = [], again = []] = await cpuPerRequestRounds(peers, bodyOf(path.stream), { ...OPTIONS, headers: path.headers })
       const ratios = ratiosTo(a, b)
       const noise = ratiosTo(a, again)
-      lines.push(`| ${stream ? 'stream' : 'miss'} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${fmt(ratios, 3)} | ${median(ratios).toFixed(3)} | ${fmt(noise, 3)} | ${median(noise).toFixed(3)} |`)
+      lines.push(`| ${path.name} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${fmt(ratios, 3)} | ${median(ratios).toFixed(3)} | ${fmt(noise, 3)} | ${median(noise).toFixed(3)} |`)
     }
     process.stdout.write(lines.join('\n') + '\n')
   } finally {

@@ -1,6 +1,7 @@
 // `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy and Switchyard (miss path,
-// then streams; then the bare proxy beside Switchyard's memory and Redis cache hits) loaded at the
-// same time, three on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Switchyard's own work costs: the
+// then streams, then streams whose events come 1 ms apart as the API sends them, one chunk each;
+// then the bare proxy beside Switchyard's memory and Redis cache hits) loaded at the same time,
+// three on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Switchyard's own work costs: the
 // ratio is taken within each round (the same seconds for every peer), then the median of rounds.
 // Env: PAIR_SECONDS (per round, default 4), PAIR_ROUNDS (default 5), PAIR_WARMUP_SECONDS (default
 // 5: Switchyard has more code for the JIT to settle). Every load loop is bounded in time.
@@ -11,7 +12,7 @@ import { cpus } from 'node:os'
 import { pinSelf, startPeer, stopPeer } from './peer.js'
 import type { Peer } from './peer.js'
 import { writePolicies } from './policies.js'
-import { bodyOf, median } from './workload.js'
+import { HEADERS, bodyOf, median } from './workload.js'
 import { cpuPerRequestRounds, ratiosTo } from './same-core.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -19,26 +20,30 @@ const SECONDS = Number(process.env.PAIR_SECONDS ?? 4)
 const ROUNDS = Number(process.env.PAIR_ROUNDS ?? 5)
 const WARMUP_SECONDS = Number(process.env.PAIR_WARMUP_SECONDS ?? 5)
 const BARE = { name: 'bare proxy', peer: 'bare' }
+const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, { name: 'switchyard', peer: 'switchyard-miss' }]
+/** The simulator's stream with its events 1 ms apart: each reaches the gateway as its own chunk. */
+const SPACED = { ...HEADERS, 'x-sim-event-delay-ms': '1' }
 /** Each group is loaded at once; its first peer is the reference its ratios are taken to. */
-const GROUPS = [
-  { stream: false, peers: [BARE, { name: 'json proxy', peer: 'json' }, { name: 'switchyard', peer: 'switchyard-miss' }] },
-  { stream: true, peers: [BARE, { name: 'json proxy', peer: 'json' }, { name: 'switchyard', peer: 'switchyard-miss' }] },
+const GROUPS: Array<{ stream: boolean; label?: string; headers?: Record<string, string>; peers: Array<{ name: string; peer: string }> }> = [
+  { stream: false, peers: PROXIES },
+  { stream: true, peers: PROXIES },
+  { stream: true, label: 'stream, events 1 ms apart', headers: SPACED, peers: PROXIES },
   // Cache hits against the bare proxy's miss: the hit targets are throughput ratios, and on one
   // core a CPU-bound peer's throughput is the inverse of its CPU per request.
   { stream: false, peers: [{ name: 'bare proxy (beside the hits)', peer: 'bare' }, { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory' }, { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis' }] }
 ]
 
-interface PairRow { name: string; stream: boolean; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number }
+interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number }
 
 async function measure (group: typeof GROUPS[number], running: Map<string, Peer>): Promise<PairRow[]> {
   const peers = group.peers.map((p) => running.get(p.peer) as Peer)
   const stream = group.stream
-  const samples = await cpuPerRequestRounds(peers, bodyOf(stream), { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS })
+  const samples = await cpuPerRequestRounds(peers, bodyOf(stream), { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, headers: group.headers })
   const bare = samples[0] ?? []
   return group.peers.map((p, i) => {
     const own = samples[i] ?? []
     const ratios = ratiosTo(bare, own)
-    return { name: p.name, stream, cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios) }
+    return { name: p.name, stream, label: group.label ?? (stream ? 'stream' : null), cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios) }
   })
 }
 
@@ -50,7 +55,7 @@ function table (rows: PairRow[], machine: string): string {
     '|---|--:|--:|--:|--:|--:|'
   ]
   for (const row of rows) {
-    lines.push(`| ${row.name}${row.stream ? ' (stream)' : ''} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× |`)
+    lines.push(`| ${row.name}${row.label === null ? '' : ` (${row.label})`} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× |`)
   }
   return lines.join('\n') + '\n'
 }

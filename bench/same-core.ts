@@ -12,19 +12,22 @@ export interface SameCoreOptions {
   seconds: number
   rounds: number
   warmupSeconds: number
+  /** Request headers; the benchmark's own (workload.ts) when absent. */
+  headers?: Record<string, string>
 }
 
-async function load (url: string, body: string, seconds: number): Promise<autocannon.Result> {
-  return await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers: HEADERS, body, connections: 25, duration: seconds })
+async function load (url: string, body: string, seconds: number, headers: Record<string, string>): Promise<autocannon.Result> {
+  return await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers, body, connections: 25, duration: seconds })
 }
 
 /** CPU µs per request of each peer in each round: `[peer][round]`. Throws if a peer answered non-2xx. */
 export async function cpuPerRequestRounds (peers: readonly Peer[], body: string, options: SameCoreOptions): Promise<number[][]> {
-  await Promise.all(peers.map(async (peer) => await load(peer.url, body, options.warmupSeconds)))
+  const headers = options.headers ?? HEADERS
+  await Promise.all(peers.map(async (peer) => await load(peer.url, body, options.warmupSeconds, headers)))
   const samples = peers.map(() => [] as number[])
   for (let round = 0; round < options.rounds; round++) {
     const before = peers.map((peer) => cpuMicros(peer.pid))
-    const results = await Promise.all(peers.map(async (peer) => await load(peer.url, body, options.seconds)))
+    const results = await Promise.all(peers.map(async (peer) => await load(peer.url, body, options.seconds, headers)))
     peers.forEach((peer, i) => {
       const result = results[i]
       if (result === undefined || result.non2xx > 0 || result.errors > 0) throw new Error(`${peer.name}: ${result?.non2xx ?? '?'} non-2xx answers, ${result?.errors ?? '?'} errors`)
