@@ -284,3 +284,35 @@ test('a non-streamed answer leaves byte-exact with its own length, whatever char
     await new Promise((resolve) => upstream.close(resolve))
   }
 })
+
+test('every client request is counted once and leaves the in-flight gauge at 0: answered, streamed, abandoned mid-stream, refused, unknown, buffered, passed through', async () => {
+  const total = async (): Promise<number> => (await gw.scrape()).split('\n')
+    .filter((line) => line.startsWith('llm_gateway_requests_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+  const inflight = async (): Promise<number[]> => (await gw.scrape()).split('\n')
+    .filter((line) => line.startsWith('llm_gateway_inflight_requests{'))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)))
+  const before = await total()
+  const headers = { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' }
+  await viaGateway.messages.create(PARAMS)
+  await viaGateway.messages.stream(PARAMS).finalMessage()
+  const controller = new AbortController()
+  const abandoned = viaGateway.messages.stream(PARAMS, { headers: { 'x-sim-event-delay-ms': '100', 'x-sim-output-tokens': '50' }, signal: controller.signal })
+  await new Promise<void>((resolve) => abandoned.once('text', () => resolve()))
+  controller.abort()
+  await abandoned.finalMessage().catch(() => undefined)
+  await viaGateway.messages.countTokens({ model: PARAMS.model, messages: PARAMS.messages })
+  await viaGateway.models.list()
+  for (const [path, body] of [['/v1/messages', '{"model": '], ['/admin', undefined], ['/v1/unknown', '{}']] as const) {
+    const res = await undiciRequest(`${gw.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body })
+    await res.body.text()
+  }
+  await undiciRequest(`${gw.url}/healthz`).then(async (res) => await res.body.text())
+  // The abandoned stream ends on the gateway once its upstream is aborted: give it a moment.
+  const deadline = Date.now() + 3000
+  while ((await total()) - before < 8 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  // Pass-through requests used to be counted twice: by the route and by the generic record.
+  assert.equal((await total()) - before, 8, 'eight client requests, the probe not among them')
+  assert.deepEqual((await inflight()).filter((value) => value !== 0), [])
+})

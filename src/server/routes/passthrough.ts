@@ -19,6 +19,9 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
   app.all('/v1/*', async function passThrough (request: FastifyRequest, reply: FastifyReply) {
     const signal = clientGoneOf(request)
     const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined
+    // This route records every outcome itself, and says so before the answer can end: the generic
+    // record runs when the response closes, which can come before the code after the pipeline.
+    request.gw.hasOutcome = true
     reply.hijack()
     let response
     try {
@@ -32,7 +35,6 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
     } catch (err) {
       const gatewayError = toGatewayError(err)
       writeRawGatewayError(reply.raw, request.id, gatewayError)
-      request.gw.hasOutcome = true
       deps.outcomes.record(plainOutcome(request, gatewayError.status))
       return
     }
@@ -42,6 +44,7 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
       // Headers Node refuses to write: the client still gets an answer.
       response.body.destroy()
       failHijacked(request, reply, err)
+      deps.outcomes.record(plainOutcome(request, reply.raw.statusCode))
       return
     }
     try {
@@ -50,8 +53,7 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
       // Client went away or upstream broke mid-body: the abort signal already stopped upstream.
       reply.raw.destroy()
     }
-    // Counted here, also when the body broke off (the generic record counts only finished answers).
-    request.gw.hasOutcome = true
+    // Counted also when the body broke off.
     deps.outcomes.record(plainOutcome(request, response.statusCode))
   })
 }
