@@ -1,8 +1,8 @@
 // Gives every request one shape-stable context (its id, its start time and the config snapshot it
 // uses until it ends: a hot reload swaps the holder, never a request's view) and sees it to its end
 // through one listener on the response's 'close': the in-flight gauge, the client-gone abort and
-// the record of requests no route described. One hook and one listener, not three of each: each
-// Fastify hook and each response listener is per-request work on the hot path.
+// the record of requests no route described. One hook and one listener where there were four hooks
+// and two listeners: each Fastify hook and each response listener is per-request work.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RuntimeConfig } from '../config/types.js'
