@@ -71,8 +71,10 @@ export function answerClientError (err: Error & { code?: string }, socket: Duple
       ? [408, 'The request did not arrive in time.']
       : [400, 'The request is not well-formed HTTP.']
   const body = errorEnvelope('invalid_request_error', message, null)
+  // A request that was too slow to arrive may well arrive the next time (the SDKs retry a 408).
+  const retry = status === 408 ? '' : 'x-should-retry: false\r\n'
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-should-retry: false\r\nconnection: close\r\n\r\n${body}`)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`)
   }
   socket.destroy()
 }

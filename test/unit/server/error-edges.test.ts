@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import Fastify from 'fastify'
 import { request } from 'undici'
-import { failHijacked, registerErrorHandler } from '../../../src/server/error-handler.js'
+import { createServer, connect } from 'node:net'
+import { answerClientError, failHijacked, registerErrorHandler } from '../../../src/server/error-handler.js'
 import { MAX_HEADER_TEXT, headerText } from '../../../src/server/gateway-headers.js'
 
 const HEADER_TEXT: Array<[string, string]> = [
@@ -73,3 +74,47 @@ test('an error after the headers left cuts the connection: the client sees a bro
   assert.notEqual(error, null, 'the answer must not look complete')
   assert.equal(error?.code, 'UND_ERR_SOCKET')
 })
+
+/** What a client reads when the server side of its connection meets the parser error `code`. */
+async function clientErrorAnswer (code: string): Promise<string> {
+  const server = createServer((socket) => {
+    answerClientError(Object.assign(new Error(code), { code }), socket)
+    // Node itself ends a connection whose client reset it; the handler leaves it alone.
+    setImmediate(() => socket.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  try {
+    return await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1')
+      let answer = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => { answer += chunk })
+      socket.on('close', () => { resolve(answer) })
+      socket.on('error', reject)
+    })
+  } finally {
+    server.close()
+  }
+}
+
+const CLIENT_ERRORS: Array<[string, number | null, boolean]> = [
+  ['HPE_INVALID_METHOD', 400, false],
+  ['HPE_HEADER_OVERFLOW', 431, false],
+  // Too slow to arrive: the SDKs may retry it.
+  ['ERR_HTTP_REQUEST_TIMEOUT', 408, true],
+  // The client is gone: nothing to write.
+  ['ECONNRESET', null, false]
+]
+
+for (const [code, status, retryable] of CLIENT_ERRORS) {
+  test(`a parser error ${code} → ${status ?? 'no answer'}`, async () => {
+    const answer = await clientErrorAnswer(code)
+    if (status === null) return assert.equal(answer, '')
+    const [head = '', body = ''] = answer.split('\r\n\r\n')
+    assert.match(head, new RegExp(`^HTTP/1.1 ${status} `))
+    assert.equal(/x-should-retry: false/.test(head), !retryable)
+    assert.deepEqual((JSON.parse(body) as { error: { type: string } }).error.type, 'invalid_request_error')
+  })
+}
