@@ -192,3 +192,39 @@ async function closedPort (): Promise<number> {
     })
   })
 }
+
+test('an upstream that does not speak HTTP properly → 502 api_error for JSON and streams alike, counted as a protocol error, and the gateway serves on', async () => {
+  // What a broken proxy between the gateway and the API might send, chosen per request.
+  const answers: Record<string, string> = {
+    'bad-header-byte': 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-odd: a\x7fb\r\ncontent-length: 2\r\n\r\n{}',
+    'huge-header': `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-big: ${'b'.repeat(20_000)}\r\ncontent-length: 2\r\n\r\n{}`,
+    'no-status-line': 'SPEAK FRIEND AND ENTER\r\n\r\n'
+  }
+  const upstream = createServer((socket) => {
+    let head = ''
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1')
+      const kind = /x-case: (\S+)/i.exec(head)?.[1]
+      if (kind !== undefined && head.includes('\r\n\r\n')) socket.end(answers[kind] ?? '')
+    })
+    socket.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  const address = upstream.address()
+  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` })
+  try {
+    for (const kind of Object.keys(answers)) {
+      for (const stream of [false, true]) {
+        const res = await request(`${broken.url}/v1/messages`, { method: 'POST', body: JSON.stringify({ ...VALID, stream }), headers: { ...HEADERS, 'x-case': kind }, headersTimeout: 5000, bodyTimeout: 5000 })
+        const json = await res.body.json() as { type: string; error: { type: string; message: string } }
+        assert.equal(res.statusCode, 502, `${kind} stream=${String(stream)}`)
+        assert.deepEqual([json.type, json.error.type, json.error.message], ['error', 'api_error', 'The upstream API sent an invalid response.'])
+        assert.equal(broken.outcomes.at(-1)?.upstreamErrorType, 'protocol_error')
+      }
+    }
+    assert.match(await broken.scrape(), /^llm_gateway_upstream_errors_total\{[^}]*error_type="protocol_error"[^}]*\} 6$/m)
+  } finally {
+    await broken.close()
+    await new Promise((resolve) => upstream.close(resolve))
+  }
+})
