@@ -63,7 +63,7 @@ async function main (): Promise<void> {
     ]
     for (const path of paths) {
       const [a = [], b = [], again = []] = await cpuPerRequestRounds(peers, bodyOf(path.stream), { ...OPTIONS, headers: path.headers })
-      // A is started first and A′ last: against their mean, a bias by start order cancels out.
+      // A is started first, B second, A′ last: their mean evens out a bias that grows with start order.
       const reference = a.map((value, round) => (value + (again[round] ?? value)) / 2)
       const ratios = ratiosTo(reference, b)
       const noise = ratiosTo(a, again)

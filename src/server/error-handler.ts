@@ -37,7 +37,8 @@ export function sendGatewayError (reply: FastifyReply, requestId: string, err: G
 /** Writes a gateway error to a reply whose headers were already taken over (hijacked). */
 export function writeRawGatewayError (raw: FastifyReply['raw'], requestId: string, err: GatewayError): void {
   if (raw.headersSent || raw.destroyed) return
-  // A writeHead that threw half way may have left some of the answer's headers (its length) behind.
+  // A writeHead that threw half way (after a setHeader) leaves the headers it set before the bad one
+  // behind, the answer's length among them: none of them belong to this answer.
   for (const name of raw.getHeaderNames()) raw.removeHeader(name)
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-gateway-request-id': requestId }
   if (!err.retryable) headers['x-should-retry'] = 'false'
