@@ -6,9 +6,16 @@ import { Agent } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../config/types.js'
 
-/** What cancels an upstream request: emits 'abort' once (undici accepts an EventEmitter as `signal`). */
-export interface AbortSource extends EventEmitter {
+/**
+ * What cancels an upstream request: calls its 'abort' listeners once. undici takes any object with
+ * `on`, `once` and `removeListener` as `signal` (it checks for `on`, then uses the other two).
+ */
+export interface AbortSource {
   readonly aborted: boolean
+  on (event: 'abort', listener: () => void): unknown
+  once (event: 'abort', listener: () => void): unknown
+  removeListener (event: 'abort', listener: () => void): unknown
+  off (event: 'abort', listener: () => void): unknown
 }
 
 export interface UpstreamRequest {
@@ -51,7 +58,8 @@ export function createUpstreamClient (options: { connectTimeoutMs: number }): Up
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body as Dispatcher.DispatchOptions['body'],
-        signal: request.signal,
+        // undici's types name EventEmitter; it calls only the methods AbortSource has.
+        signal: request.signal as unknown as EventEmitter,
         headersTimeout: upstream.headersTimeoutMs,
         bodyTimeout: upstream.bodyTimeoutMs
       })
