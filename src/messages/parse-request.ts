@@ -18,23 +18,25 @@ export function parseJsonBody (text: string): unknown {
   }
 }
 
+// Plain loops and a module-level `fail`: this runs on every request, and closures made per call
+// cost an allocation each (and, under tsx, a `__name` call each: ~0.6% of a miss in the profile).
 export function parseMessagesRequest (body: unknown, kind: RequestKind = 'messages'): MessagesRequest {
-  const fail = (message: string): never => { throw new GatewayError('SWY_ERR_INVALID_REQUEST', message) }
   if (!isRecord(body)) return fail('The request body must be a JSON object.')
   if (typeof body.model !== 'string' || body.model === '') return fail('model: Field required (a non-empty string).')
   if (!Array.isArray(body.messages)) return fail('messages: Field required (an array of messages).')
-  body.messages.forEach((message, i) => {
+  const messages: unknown[] = body.messages
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]
     if (!isRecord(message)) return fail(`messages.${i}: must be an object with role and content.`)
     if (typeof message.role !== 'string') return fail(`messages.${i}.role: Field required (a string).`)
-    if (typeof message.content !== 'string' && !Array.isArray(message.content)) {
-      return fail(`messages.${i}.content: Field required (a string or an array of content blocks).`)
+    const content = message.content
+    if (typeof content === 'string') continue
+    if (!Array.isArray(content)) return fail(`messages.${i}.content: Field required (a string or an array of content blocks).`)
+    for (let j = 0; j < content.length; j++) {
+      const block: unknown = content[j]
+      if (!isRecord(block) || typeof block.type !== 'string') return fail(`messages.${i}.content.${j}: must be a content block object with a type.`)
     }
-    if (Array.isArray(message.content)) {
-      message.content.forEach((block, j) => {
-        if (!isRecord(block) || typeof block.type !== 'string') fail(`messages.${i}.content.${j}: must be a content block object with a type.`)
-      })
-    }
-  })
+  }
   if (kind === 'messages') {
     if (body.max_tokens === undefined) return fail('max_tokens: Field required.')
     if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 0) {
@@ -51,4 +53,8 @@ export function parseMessagesRequest (body: unknown, kind: RequestKind = 'messag
   }
   if (body.metadata !== undefined && body.metadata !== null && !isRecord(body.metadata)) return fail('metadata: must be an object.')
   return body as MessagesRequest
+}
+
+function fail (message: string): never {
+  throw new GatewayError('SWY_ERR_INVALID_REQUEST', message)
 }
