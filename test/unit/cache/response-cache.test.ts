@@ -111,3 +111,22 @@ test('across instances, a follower gives up after lock_wait and leads no one', a
   const follower = await two.claim('k')
   assert.deepEqual(follower, { role: 'follower', entry: null })
 })
+
+test('a memory store\'s entry is decoded once and serves every hit; new bytes under the key are decoded anew', async () => {
+  const store = createMemoryStore({ maxBytes: 1 << 20 })
+  const cache = createResponseCache(store, () => CONFIG)
+  cache.store('k', newEntry(message('first'), 'json', 1), 60)
+  await settled()
+  const first = await cache.lookup('k')
+  assert.ok(first !== null)
+  assert.equal(await cache.lookup('k'), first)
+  cache.store('k', newEntry(message('second'), 'json', 2), 60)
+  await settled()
+  const second = await cache.lookup('k')
+  assert.notEqual(second, first)
+  assert.deepEqual(storedMessage(second as CacheEntry), message('second'))
+  // Bytes that do not decode stay a miss on every lookup.
+  await store.set('bad', Buffer.from([0x02, 0, 0, 0, 9, 0x7b]), 60)
+  assert.equal(await cache.lookup('bad'), null)
+  assert.equal(await cache.lookup('bad'), null)
+})
