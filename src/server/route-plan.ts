@@ -24,21 +24,35 @@ export function planRoute (body: MessagesRequest, rawText: string, headers: Head
   const decision = decide(input, config.policy, config.catalog, random, today)
   if (decision.unroutable !== null) throw new GatewayError('SWY_ERR_MODEL_UNAVAILABLE', decision.unroutable)
   const outgoing = applyDecision(body, decision.targetModel, config.catalog)
-  const candidates: Candidate[] = [{ model: decision.targetModel, body: serialised(outgoing, body, rawText) }]
-  for (const model of decision.fallbacks) {
-    candidates.push({ model, body: () => serialised(applyDecision(body, model, config.catalog), body, rawText)() })
-  }
+  const candidates: Candidate[] = [new PlannedBody(decision.targetModel, outgoing, body, rawText, config)]
+  for (const model of decision.fallbacks) candidates.push(new PlannedBody(model, null, body, rawText, config))
   return { decision, outgoing, candidates }
 }
 
 /**
- * Forwards the client's own bytes when the body is unchanged, splices the new model into them when
- * only the model changed, and serialises once otherwise.
+ * A candidate's body, serialised when first asked for (fallbacks usually never are): the client's
+ * own bytes when the body is unchanged, the new model spliced into them when only the model
+ * changed, one JSON.stringify otherwise. A class rather than closures: it is made per request.
  */
-function serialised (outgoing: MessagesRequest, original: MessagesRequest, rawText: string): () => string {
-  if (outgoing === original) return () => rawText
-  let text: string | null = null
-  return () => (text ??= (onlyModelDiffers(outgoing, original) ? replaceModel(rawText, original.model, outgoing.model) : null) ?? JSON.stringify(outgoing))
+class PlannedBody implements Candidate {
+  #text: string | null = null
+
+  constructor (
+    readonly model: string,
+    /** Null for a fallback: adapted to its model only when it is tried. */
+    private outgoing: MessagesRequest | null,
+    private readonly original: MessagesRequest,
+    private readonly rawText: string,
+    private readonly config: RuntimeConfig
+  ) {}
+
+  body (): string {
+    if (this.#text !== null) return this.#text
+    const outgoing = this.outgoing ??= applyDecision(this.original, this.model, this.config.catalog)
+    if (outgoing === this.original) return this.rawText
+    this.#text = (onlyModelDiffers(outgoing, this.original) ? replaceModel(this.rawText, this.original.model, outgoing.model) : null) ?? JSON.stringify(outgoing)
+    return this.#text
+  }
 }
 
 function onlyModelDiffers (outgoing: MessagesRequest, original: MessagesRequest): boolean {
