@@ -1,7 +1,9 @@
 // Edge. Writes an upstream SSE body to the client chunk by chunk as it arrives (no buffering) and
 // hands each chunk to a side parser only after it was written, so parsing never delays a token.
 // Plain 'data' events with pause/resume for back-pressure: measurably cheaper per chunk than
-// `for await` over the body.
+// `for await` over the body. One small object per stream holds the listeners (bound methods):
+// named closures made per stream each cost a `__name` call under tsx (~1.8% of a stream's CPU in
+// the profile).
 
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
@@ -12,37 +14,66 @@ export type RelayEnd = 'ended' | 'client_gone' | 'upstream_failed'
 const LOST = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream connection was lost mid-stream.' } }))
 
 export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void): Promise<RelayEnd> {
-  return new Promise((resolve) => {
-    let settled = false
-    const finish = (end: RelayEnd): void => {
-      if (settled) return
-      settled = true
-      body.off('data', onData)
-      raw.off('drain', onDrain)
-      raw.off('close', onClose)
-      resolve(end)
-    }
-    const onData = (chunk: Buffer): void => {
-      if (!raw.write(chunk)) body.pause()
-      onChunk(chunk)
-    }
-    const onDrain = (): void => { body.resume() }
-    const onClose = (): void => {
-      if (!raw.writableFinished) finish('client_gone')
-    }
-    body.on('data', onData)
-    raw.on('drain', onDrain)
-    raw.once('close', onClose)
-    body.once('end', () => {
-      raw.end()
-      finish('ended')
-    })
-    body.once('error', () => {
-      if (raw.destroyed || raw.writableEnded) return finish('client_gone')
-      // The upstream died mid-stream. Tell the client the way the API itself does, so the SDK
-      // raises instead of waiting for a message_stop that will never come.
-      raw.end(LOST)
-      finish('upstream_failed')
-    })
-  })
+  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, resolve).start() })
+}
+
+class SseRelay {
+  #settled = false
+  readonly #onData: (chunk: Buffer) => void
+  readonly #onDrain: () => void
+  readonly #onClose: () => void
+
+  constructor (
+    private readonly raw: ServerResponse,
+    private readonly body: Readable,
+    private readonly onChunk: (chunk: Buffer) => void,
+    private readonly resolve: (end: RelayEnd) => void
+  ) {
+    this.#onData = this.data.bind(this)
+    this.#onDrain = this.drain.bind(this)
+    this.#onClose = this.close.bind(this)
+  }
+
+  start (): void {
+    this.body.on('data', this.#onData)
+    this.raw.on('drain', this.#onDrain)
+    this.raw.once('close', this.#onClose)
+    this.body.once('end', this.end.bind(this))
+    this.body.once('error', this.error.bind(this))
+  }
+
+  private data (chunk: Buffer): void {
+    if (!this.raw.write(chunk)) this.body.pause()
+    this.onChunk(chunk)
+  }
+
+  private drain (): void {
+    this.body.resume()
+  }
+
+  private close (): void {
+    if (!this.raw.writableFinished) this.finish('client_gone')
+  }
+
+  private end (): void {
+    this.raw.end()
+    this.finish('ended')
+  }
+
+  private error (): void {
+    if (this.raw.destroyed || this.raw.writableEnded) return this.finish('client_gone')
+    // The upstream died mid-stream. Tell the client the way the API itself does, so the SDK
+    // raises instead of waiting for a message_stop that will never come.
+    this.raw.end(LOST)
+    this.finish('upstream_failed')
+  }
+
+  private finish (end: RelayEnd): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.body.off('data', this.#onData)
+    this.raw.off('drain', this.#onDrain)
+    this.raw.off('close', this.#onClose)
+    this.resolve(end)
+  }
 }
