@@ -1,7 +1,8 @@
-// `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy and Switchyard (miss path,
+// `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy, the anchors' fastify-bare
+// (@fastify/http-proxy, which the issue's targets were set against) and Switchyard (miss path,
 // then streams, then streams whose events come 1 ms apart as the API sends them, one chunk each;
 // then the bare proxy beside Switchyard's memory and Redis cache hits) loaded at the same time,
-// three on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Switchyard's own work costs: the
+// all on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Switchyard's own work costs: the
 // ratio is taken within each round (the same seconds for every peer), then the median of rounds.
 // Env: PAIR_SECONDS (per round, default 4), PAIR_ROUNDS (default 5), PAIR_WARMUP_SECONDS (default
 // 5: Switchyard has more code for the JIT to settle). Every load loop is bounded in time.
@@ -20,7 +21,9 @@ const SECONDS = Number(process.env.PAIR_SECONDS ?? 4)
 const ROUNDS = Number(process.env.PAIR_ROUNDS ?? 5)
 const WARMUP_SECONDS = Number(process.env.PAIR_WARMUP_SECONDS ?? 5)
 const BARE = { name: 'bare proxy', peer: 'bare' }
-const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, { name: 'switchyard', peer: 'switchyard-miss' }]
+const ANCHOR = { name: 'anchor proxy', peer: 'anchor' }
+/** The bare proxy first (the ratios' reference), the anchors' fastify-bare beside it. */
+const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, ANCHOR, { name: 'switchyard', peer: 'switchyard-miss' }]
 /** The simulator's stream with its events 1 ms apart: each reaches the gateway as its own chunk. */
 const SPACED = { ...HEADERS, 'x-sim-event-delay-ms': '1' }
 /** Each group is loaded at once; its first peer is the reference its ratios are taken to. */
@@ -33,29 +36,31 @@ const GROUPS: Array<{ stream: boolean; label?: string; headers?: Record<string, 
   { stream: false, peers: [{ name: 'bare proxy (beside the hits)', peer: 'bare' }, { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory' }, { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis' }] }
 ]
 
-interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number }
+interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number; ratioToAnchor: number | null }
 
 async function measure (group: typeof GROUPS[number], running: Map<string, Peer>): Promise<PairRow[]> {
   const peers = group.peers.map((p) => running.get(p.peer) as Peer)
   const stream = group.stream
   const samples = await cpuPerRequestRounds(peers, bodyOf(stream), { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, headers: group.headers })
   const bare = samples[0] ?? []
+  const anchorAt = group.peers.indexOf(ANCHOR)
+  const anchor = anchorAt === -1 ? null : samples[anchorAt] ?? null
   return group.peers.map((p, i) => {
     const own = samples[i] ?? []
     const ratios = ratiosTo(bare, own)
-    return { name: p.name, stream, label: group.label ?? (stream ? 'stream' : null), cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios) }
+    return { name: p.name, stream, label: group.label ?? (stream ? 'stream' : null), cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios), ratioToAnchor: anchor === null ? null : median(ratiosTo(anchor, own)) }
   })
 }
 
 function table (rows: PairRow[], machine: string): string {
   const lines = [
-    `Machine: ${machine}. Three peers on core 1 at once (a group of rows), each loaded by 25 connections for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${ROUNDS} rounds; the ratio to the group's bare proxy is taken within each round, then the median. Its inverse is the throughput ratio a CPU-bound peer would reach.`,
+    `Machine: ${machine}. The peers of a group of rows on core 1 at once, each loaded by 25 connections for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${ROUNDS} rounds; the ratio to the group's bare proxy (and to its anchor proxy, Fastify + @fastify/http-proxy) is taken within each round, then the median. Its inverse is the throughput ratio a CPU-bound peer would reach.`,
     '',
-    '| peer | CPU µs/req (rounds) | median | × bare proxy (rounds) | × bare proxy (median) | bare ÷ peer (≈ throughput) |',
-    '|---|--:|--:|--:|--:|--:|'
+    '| peer | CPU µs/req (rounds) | median | × bare proxy (rounds) | × bare proxy (median) | bare ÷ peer (≈ throughput) | × anchor proxy (median) |',
+    '|---|--:|--:|--:|--:|--:|--:|'
   ]
   for (const row of rows) {
-    lines.push(`| ${row.name}${row.label === null ? '' : ` (${row.label})`} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× |`)
+    lines.push(`| ${row.name}${row.label === null ? '' : ` (${row.label})`} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× | ${row.ratioToAnchor === null ? '–' : `${row.ratioToAnchor.toFixed(2)}×`} |`)
   }
   return lines.join('\n') + '\n'
 }

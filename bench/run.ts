@@ -1,6 +1,7 @@
 // `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
-// (load generator straight to the simulator), a bare Fastify + undici proxy and a JSON proxy (the
-// bare one plus parse, rewrite, re-serialise), measured in one run, alternating A B A B so drift
+// (load generator straight to the simulator), a bare Fastify + undici proxy, a JSON proxy (the
+// bare one plus parse, rewrite, re-serialise) and the anchors' fastify-bare (Fastify +
+// @fastify/http-proxy, the proxy the issue's targets were set against), measured in one run, alternating A B A B so drift
 // hits every peer alike. Every load loop is bounded in time.
 // Env: BENCH_SECONDS (per measurement, default 5); BENCH_ROUNDS (default 3, so the median is a
 // real run); BENCH_ONLY (comma-separated words: runs only the peers whose name contains one, plus
@@ -32,18 +33,20 @@ const ALL_TARGETS: Target[] = [
   { name: 'direct', peer: 'direct', body: MESSAGE, stream: false },
   { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
   { name: 'json proxy', peer: 'json', body: MESSAGE, stream: false },
+  { name: 'anchor proxy', peer: 'anchor', body: MESSAGE, stream: false },
   { name: 'switchyard (miss)', peer: 'switchyard-miss', body: MESSAGE, stream: false },
   { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory', body: MESSAGE, stream: false },
   { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis', body: MESSAGE, stream: false },
   { name: 'direct (stream)', peer: 'direct', body: STREAM_MESSAGE, stream: true },
   { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
   { name: 'json proxy (stream)', peer: 'json', body: STREAM_MESSAGE, stream: true },
+  { name: 'anchor proxy (stream)', peer: 'anchor', body: STREAM_MESSAGE, stream: true },
   { name: 'switchyard (stream)', peer: 'switchyard-miss', body: STREAM_MESSAGE, stream: true }
 ]
 
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '')
 const FILTERED = ONLY.length > 0
-const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare' || target.peer === 'json'
+const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare' || target.peer === 'json' || target.peer === 'anchor'
 const TARGETS = FILTERED
   ? ALL_TARGETS.filter((target) => ONLY.some((word) => target.name.includes(word)) ||
       (isBaseline(target) && ALL_TARGETS.some((other) => other.stream === target.stream && !isBaseline(other) && ONLY.some((word) => other.name.includes(word)))))

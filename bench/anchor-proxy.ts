@@ -1,0 +1,15 @@
+// The anchors' "fastify-bare" (shared/reference/performance-anchors.md, 114 µs per request where
+// the issue sets Switchyard's bar at 130): Fastify 5 + @fastify/http-proxy with its defaults,
+// which pipes the client's body stream to the upstream and the answer back. The benchmark's own
+// bare proxy (bare-proxy.ts) is leaner than this, so it stays the ceiling; this one is here so the
+// target can be read against the very proxy it was set against, in the same run.
+// Usage: UPSTREAM=http://127.0.0.1:4010 PORT=8092 node --import tsx bench/anchor-proxy.ts
+
+import Fastify from 'fastify'
+import proxy from '@fastify/http-proxy'
+import { serve } from './reference-proxy.js'
+
+const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 })
+await app.register(proxy, { upstream: process.env.UPSTREAM ?? 'http://127.0.0.1:4010', prefix: '/v1', rewritePrefix: '/v1' })
+
+await serve(app, 'anchor proxy (@fastify/http-proxy)', 8092)
