@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Switchyard: multi-stage build on the current Node LTS. The build stage compiles TypeScript to
+# Thriftline: multi-stage build on the current Node LTS. The build stage compiles TypeScript to
 # dist/; the runtime stage has production dependencies only and runs as a non-root user.
 
 FROM node:22-bookworm-slim AS build

@@ -1,4 +1,4 @@
-// `npm run bench:ab [-- <git ref>]`: Switchyard as committed at <ref> (default HEAD) against the
+// `npm run bench:ab [-- <git ref>]`: Thriftline as committed at <ref> (default HEAD) against the
 // working tree, on core 1 at the same time (miss path, streams, then streams whose events come 1 ms
 // apart, then memory cache hits), CPU per request compared within each round. The way to tell whether a change moved CPU
 // per request by a few percent on a noisy VM, where runs one after another drift by ±30%. A second
@@ -40,11 +40,11 @@ function exportRef (ref: string): { commit: string; root: string } {
 /** `AB_PATHS=miss,hit` runs only those (ids below); all by default. */
 const CHOSEN = process.env.AB_PATHS === undefined ? null : process.env.AB_PATHS.split(',').map((id) => id.trim())
 const PATHS = [
-  { id: 'miss', name: 'miss', peer: 'switchyard-miss', stream: false, headers: HEADERS },
-  { id: 'stream', name: 'stream', peer: 'switchyard-miss', stream: true, headers: HEADERS },
-  { id: 'spaced', name: 'stream, events 1 ms apart', peer: 'switchyard-miss', stream: true, headers: { ...HEADERS, 'x-sim-event-delay-ms': '1' } },
+  { id: 'miss', name: 'miss', peer: 'thriftline-miss', stream: false, headers: HEADERS },
+  { id: 'stream', name: 'stream', peer: 'thriftline-miss', stream: true, headers: HEADERS },
+  { id: 'spaced', name: 'stream, events 1 ms apart', peer: 'thriftline-miss', stream: true, headers: { ...HEADERS, 'x-sim-event-delay-ms': '1' } },
   // Every request after the first is a hit: the benchmark sends one body.
-  { id: 'hit', name: 'memory hit', peer: 'switchyard-hit-memory', stream: false, headers: HEADERS }
+  { id: 'hit', name: 'memory hit', peer: 'thriftline-hit-memory', stream: false, headers: HEADERS }
 ]
 
 const fmt = (values: readonly number[], digits: number): string => values.map((value) => value.toFixed(digits)).join(' / ')

@@ -1,5 +1,5 @@
 // The benchmark's ceiling: the leanest Fastify 5 + undici pass-through we can write, with none of
-// Switchyard's work (no parse, no policy, no metrics). Switchyard is measured as a ratio of this.
+// Thriftline's work (no parse, no policy, no metrics). Thriftline is measured as a ratio of this.
 // The request body is read whole and forwarded as bytes: piping the client's stream into undici
 // (what @fastify/http-proxy does) measured slower here (a chunked upload, far more garbage), which
 // made an easier ceiling. The answer is streamed back, as any proxy of SSE must.

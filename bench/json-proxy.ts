@@ -1,4 +1,4 @@
-// A second reference, between the bare proxy and Switchyard: Fastify 5 + undici reading the JSON
+// A second reference, between the bare proxy and Thriftline: Fastify 5 + undici reading the JSON
 // body, rewriting `model` (Sonnet → Haiku, as the benchmark policy does) and re-serialising it,
 // then streaming the answer back (the anchors' "fastify-json"). No policy, metrics or cache: what
 // any gateway that must look at the body before forwarding pays, before doing anything useful.

@@ -1,11 +1,11 @@
 // `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy, the anchors' fastify-bare
-// (@fastify/http-proxy, which the issue's targets were set against) and Switchyard (miss path,
+// (@fastify/http-proxy, which the issue's targets were set against) and Thriftline (miss path,
 // then streams, then streams whose events come 1 ms apart as the API sends them, one chunk each;
-// then the bare proxy beside Switchyard's memory and Redis cache hits) loaded at the same time,
-// all on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Switchyard's own work costs: the
+// then the bare proxy beside Thriftline's memory and Redis cache hits) loaded at the same time,
+// all on core 1, so whatever the machine does to one it does to the others. On a noisy VM this is the steadier reading of what Thriftline's own work costs: the
 // ratio is taken within each round (the same seconds for every peer), then the median of rounds.
 // Env: PAIR_SECONDS (per round, default 4), PAIR_ROUNDS (default 5), PAIR_WARMUP_SECONDS (default
-// 5: Switchyard has more code for the JIT to settle). Every load loop is bounded in time.
+// 5: Thriftline has more code for the JIT to settle). Every load loop is bounded in time.
 
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -23,7 +23,7 @@ const WARMUP_SECONDS = Number(process.env.PAIR_WARMUP_SECONDS ?? 5)
 const BARE = { name: 'bare proxy', peer: 'bare' }
 const ANCHOR = { name: 'anchor proxy', peer: 'anchor' }
 /** The bare proxy first (the ratios' reference), the anchors' fastify-bare beside it. */
-const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, ANCHOR, { name: 'switchyard', peer: 'switchyard-miss' }]
+const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, ANCHOR, { name: 'thriftline', peer: 'thriftline-miss' }]
 /** The simulator's stream with its events 1 ms apart: each reaches the gateway as its own chunk. */
 const SPACED = { ...HEADERS, 'x-sim-event-delay-ms': '1' }
 /** Each group is loaded at once; its first peer is the reference its ratios are taken to. */
@@ -33,7 +33,7 @@ const GROUPS: Array<{ stream: boolean; label?: string; headers?: Record<string, 
   { stream: true, label: 'stream, events 1 ms apart', headers: SPACED, peers: PROXIES },
   // Cache hits against the bare proxy's miss: the hit targets are throughput ratios, and on one
   // core a CPU-bound peer's throughput is the inverse of its CPU per request.
-  { stream: false, peers: [{ name: 'bare proxy (beside the hits)', peer: 'bare' }, { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory' }, { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis' }] }
+  { stream: false, peers: [{ name: 'bare proxy (beside the hits)', peer: 'bare' }, { name: 'thriftline hit (memory)', peer: 'thriftline-hit-memory' }, { name: 'thriftline hit (redis)', peer: 'thriftline-hit-redis' }] }
 ]
 
 interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number; ratioToAnchor: number | null }

@@ -67,9 +67,9 @@ export async function startPeer (name: string, options: { root: string; policies
       HOST: '127.0.0.1',
       ANTHROPIC_UPSTREAM_URL: options.upstream ?? '',
       LOG_LEVEL: 'warn',
-      GATEWAY_CONFIG: name === 'switchyard-miss' ? options.policies.miss : options.policies.hit
+      GATEWAY_CONFIG: name === 'thriftline-miss' ? options.policies.miss : options.policies.hit
     }
-    if (name === 'switchyard-hit-redis') {
+    if (name === 'thriftline-hit-redis') {
       const redisPort = await freePort()
       children.push(launch(0, 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, options.root))
       await waitForRedis(redisPort)

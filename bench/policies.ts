@@ -1,4 +1,4 @@
-// The policies the benchmark runs Switchyard with: a realistic 20-rule policy where the benchmark
+// The policies the benchmark runs Thriftline with: a realistic 20-rule policy where the benchmark
 // request matches late (so every rule is evaluated), cache off for the miss path and on for hits.
 
 import { mkdir, writeFile } from 'node:fs/promises'

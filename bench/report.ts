@@ -11,7 +11,7 @@ export interface PeerResult {
   ttfbP50Ms: number
   errors: number
   peakRssBytes: number
-  /** Switchyard only: mean of its own llm_gateway_overhead_seconds during the paced run. */
+  /** Thriftline only: mean of its own llm_gateway_overhead_seconds during the paced run. */
   ownTimeMeanMs: number | null
 }
 
@@ -45,9 +45,9 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
   }
   const anchorLine = againstAnchor(results)
   if (anchorLine !== null) lines.push('', anchorLine)
-  lines.push('', 'Own time: Switchyard\'s mean `llm_gateway_overhead_seconds` (request duration minus the wait on the upstream) during the paced run; unlike added latency, it carries none of the extra hop\'s scheduling noise.')
+  lines.push('', 'Own time: Thriftline\'s mean `llm_gateway_overhead_seconds` (request duration minus the wait on the upstream) during the paced run; unlike added latency, it carries none of the extra hop\'s scheduling noise.')
   if (context.leak !== null) {
-    lines.push('', `Leak check (switchyard miss path): RSS ${mb(context.leak.rssAfter10kBytes)} after 10k requests, ${mb(context.leak.rssAfter100kBytes)} after 100k.`)
+    lines.push('', `Leak check (thriftline miss path): RSS ${mb(context.leak.rssAfter10kBytes)} after 10k requests, ${mb(context.leak.rssAfter100kBytes)} after 100k.`)
   }
   return lines.join('\n') + '\n'
 }
@@ -59,7 +59,7 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
 function againstAnchor (results: readonly PeerResult[]): string | null {
   const parts: string[] = []
   for (const r of results) {
-    if (!r.name.startsWith('switchyard')) continue
+    if (!r.name.startsWith('thriftline')) continue
     const anchor = results.find((a) => a.name === (r.stream ? 'anchor proxy (stream)' : 'anchor proxy'))
     if (anchor === undefined || anchor.reqPerSec === 0 || anchor.cpuMicrosPerRequest === 0) continue
     parts.push(`${r.name} ${pct(r.reqPerSec / anchor.reqPerSec)} of its throughput, ${(r.cpuMicrosPerRequest / anchor.cpuMicrosPerRequest).toFixed(2)}× its CPU per request`)

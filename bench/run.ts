@@ -1,4 +1,4 @@
-// `npm run bench`: Switchyard's overhead and throughput as ratios against the physical floor
+// `npm run bench`: Thriftline's overhead and throughput as ratios against the physical floor
 // (load generator straight to the simulator), a bare Fastify + undici proxy, a JSON proxy (the
 // bare one plus parse, rewrite, re-serialise) and the anchors' fastify-bare (Fastify +
 // @fastify/http-proxy, the proxy the issue's targets were set against), measured in one run, alternating A B A B so drift
@@ -34,14 +34,14 @@ const ALL_TARGETS: Target[] = [
   { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
   { name: 'json proxy', peer: 'json', body: MESSAGE, stream: false },
   { name: 'anchor proxy', peer: 'anchor', body: MESSAGE, stream: false },
-  { name: 'switchyard (miss)', peer: 'switchyard-miss', body: MESSAGE, stream: false },
-  { name: 'switchyard hit (memory)', peer: 'switchyard-hit-memory', body: MESSAGE, stream: false },
-  { name: 'switchyard hit (redis)', peer: 'switchyard-hit-redis', body: MESSAGE, stream: false },
+  { name: 'thriftline (miss)', peer: 'thriftline-miss', body: MESSAGE, stream: false },
+  { name: 'thriftline hit (memory)', peer: 'thriftline-hit-memory', body: MESSAGE, stream: false },
+  { name: 'thriftline hit (redis)', peer: 'thriftline-hit-redis', body: MESSAGE, stream: false },
   { name: 'direct (stream)', peer: 'direct', body: STREAM_MESSAGE, stream: true },
   { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
   { name: 'json proxy (stream)', peer: 'json', body: STREAM_MESSAGE, stream: true },
   { name: 'anchor proxy (stream)', peer: 'anchor', body: STREAM_MESSAGE, stream: true },
-  { name: 'switchyard (stream)', peer: 'switchyard-miss', body: STREAM_MESSAGE, stream: true }
+  { name: 'thriftline (stream)', peer: 'thriftline-miss', body: STREAM_MESSAGE, stream: true }
 ]
 
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '')
@@ -85,9 +85,9 @@ async function measure (target: Target, peer: Peer): Promise<PeerResult> {
   }
 }
 
-/** Switchyard's own time per request (its llm_gateway_overhead_seconds), free of the hops' noise. */
+/** Thriftline's own time per request (its llm_gateway_overhead_seconds), free of the hops' noise. */
 async function ownTime (peer: Peer): Promise<{ sum: number; count: number } | null> {
-  if (!peer.name.startsWith('switchyard')) return null
+  if (!peer.name.startsWith('thriftline')) return null
   const text = await (await fetch(`${peer.url}/metrics`)).text()
   const total = (suffix: string): number => text.split('\n')
     .filter((line) => line.startsWith(`llm_gateway_overhead_seconds_${suffix}{route="messages"`))
@@ -116,7 +116,7 @@ async function main (): Promise<void> {
           const result = await measure(target, peer)
           runs.set(target.name, [...(runs.get(target.name) ?? []), result])
           process.stdout.write(`round ${round + 1} ${target.name}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`)
-          if (!FILTERED && round === 0 && target.peer === 'switchyard-miss' && !target.stream) leak = await leakCheck(peer)
+          if (!FILTERED && round === 0 && target.peer === 'thriftline-miss' && !target.stream) leak = await leakCheck(peer)
         } finally {
           if (peer !== simulator) await stopPeer(peer)
         }

@@ -85,7 +85,7 @@ async function main (): Promise<void> {
   // Claude Code and older SDKs speak API version 2023-06-01 (temperature allowed there).
   const client = new Anthropic({ baseURL: url, apiKey: 'sk-demo', maxRetries: 0, defaultHeaders: { 'anthropic-version': '2023-06-01' } })
 
-  process.stdout.write(`Switchyard demo: simulator ${simulator.url}, gateway ${url}\n\n`)
+  process.stdout.write(`Thriftline demo: simulator ${simulator.url}, gateway ${url}\n\n`)
   process.stdout.write(`${pad('request', 42)} ${pad('asked for', 26)} ${pad('answered by', 18)} ${pad('rule', 17)} ${pad('cache', 6)} notes\n`)
   process.stdout.write(`${'-'.repeat(130)}\n`)
   for (const step of STEPS) {
@@ -141,7 +141,7 @@ async function printMoney (metrics: ReturnType<typeof createMetrics>): Promise<v
   process.stdout.write(`${'-'.repeat(70)}\n${pad('total', 20)} ${pad(money(total.spend), 12)} ${pad(money(total.routing), 18)} ${pad(money(total.cache), 16)}\n`)
   for (const v of shadow) process.stdout.write(`\nShadow rule ${v.labels.rule} would have saved a further ${money(v.value)}.\n`)
   const without = total.spend + total.routing + total.cache
-  if (without > 0) process.stdout.write(`\nWithout Switchyard these requests would have cost ${money(without)}; they cost ${money(total.spend)} (${Math.round((1 - total.spend / without) * 100)}% saved).\n`)
+  if (without > 0) process.stdout.write(`\nWithout Thriftline these requests would have cost ${money(without)}; they cost ${money(total.spend)} (${Math.round((1 - total.spend / without) * 100)}% saved).\n`)
 }
 
 main().catch((err: unknown) => {

@@ -10,19 +10,19 @@ export interface ErrorSpec {
 }
 
 export const ERRORS = {
-  SWY_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
-  SWY_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false },
-  SWY_ERR_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false },
-  SWY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', retryable: false },
-  SWY_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
-  SWY_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },
-  SWY_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error', retryable: false },
-  SWY_ERR_MODEL_UNAVAILABLE: { status: 400, type: 'invalid_request_error', retryable: false },
-  SWY_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
-  SWY_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },
-  SWY_ERR_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true },
-  SWY_ERR_SHUTTING_DOWN: { status: 503, type: 'api_error', retryable: true },
-  SWY_ERR_INTERNAL: { status: 500, type: 'api_error', retryable: true }
+  TL_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
+  TL_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false },
+  TL_ERR_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false },
+  TL_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', retryable: false },
+  TL_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
+  TL_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },
+  TL_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error', retryable: false },
+  TL_ERR_MODEL_UNAVAILABLE: { status: 400, type: 'invalid_request_error', retryable: false },
+  TL_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
+  TL_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },
+  TL_ERR_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true },
+  TL_ERR_SHUTTING_DOWN: { status: 503, type: 'api_error', retryable: true },
+  TL_ERR_INTERNAL: { status: 500, type: 'api_error', retryable: true }
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

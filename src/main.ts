@@ -16,17 +16,17 @@ import { createCache } from './cache/create-cache.js'
 async function main (): Promise<void> {
   const envResult = readEnv(process.env)
   if ('issue' in envResult) {
-    process.stderr.write(`switchyard: invalid environment: ${envResult.issue.message}\n`)
+    process.stderr.write(`thriftline: invalid environment: ${envResult.issue.message}\n`)
     process.exit(1)
   }
   const env = envResult.config
   const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
   const loaded = await load()
   if ('issues' in loaded) {
-    for (const issue of loaded.issues) process.stderr.write(`switchyard: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
     process.exit(1)
   }
-  for (const warning of loaded.config.warnings) process.stderr.write(`switchyard: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
+  for (const warning of loaded.config.warnings) process.stderr.write(`thriftline: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
   const holder = createConfigHolder(loaded.config)
   const upstream = createUpstreamClient({ connectTimeoutMs: loaded.config.upstream.connectTimeoutMs })
   const metrics = createMetrics({ defaultMetrics: true, version: packageVersion() })
@@ -89,6 +89,6 @@ function packageVersion (): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`switchyard: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`thriftline: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
   process.exit(1)
 })

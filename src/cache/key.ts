@@ -6,7 +6,7 @@ import { credentialDigest, sha256Hex } from '../credential-digest.js'
 import type { MessagesRequest } from '../types/anthropic.js'
 
 /** Bump when the key changes: old entries then simply miss. (Values carry their own format marker: entry.ts.) */
-export const KEY_PREFIX = 'switchyard:v2:'
+export const KEY_PREFIX = 'thriftline:v1:'
 
 /** Fields that change billing or transport, never the answer (anthropic-api.md §3.2). */
 const EXCLUDED_FIELDS = new Set(['stream', 'metadata', 'service_tier'])

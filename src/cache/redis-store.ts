@@ -17,7 +17,7 @@ export interface RedisStoreOptions {
   onFailure?: (operation: 'get' | 'set' | 'lock', err: unknown) => void
 }
 
-const LOCK_PREFIX = 'switchyard:lock:'
+const LOCK_PREFIX = 'thriftline:lock:'
 
 export function createRedisStore (options: RedisStoreOptions): CacheStore {
   const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', {

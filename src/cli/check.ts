@@ -1,4 +1,4 @@
-// `switchyard check [config.yaml]`: validates a policy file like `nginx -t`. Prints one
+// `thriftline check [config.yaml]`: validates a policy file like `nginx -t`. Prints one
 // `file: path: reason` line per issue on stderr and exits 1, or prints `ok` and exits 0 (after a
 // `file: warning: path: reason` line per lifecycle warning, which do not fail the check).
 

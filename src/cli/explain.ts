@@ -1,4 +1,4 @@
-// `switchyard explain [--config gateway.yaml] [--header k:v]… [--date YYYY-MM-DD] [--random 0.5]
+// `thriftline explain [--config gateway.yaml] [--header k:v]… [--date YYYY-MM-DD] [--random 0.5]
 // [--json] request.json|-`: what the policy would do with a Messages request, offline. The same
 // decision and explanation as POST /v1/gateway/explain.
 

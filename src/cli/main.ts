@@ -1,4 +1,4 @@
-// CLI entry (bin/switchyard.js): `check`, `explain` and `schema`. Prints to the user, so console
+// CLI entry (bin/thriftline.js): `check`, `explain` and `schema`. Prints to the user, so console
 // output is expected here; everything it decides comes from the same core as the gateway.
 
 import { parseArgs } from 'node:util'
@@ -9,13 +9,13 @@ import type { CliIo } from './check.js'
 import { runExplain } from './explain.js'
 
 const USAGE = `usage:
-  switchyard check [config.yaml]
+  thriftline check [config.yaml]
       Validate a policy file (default: $GATEWAY_CONFIG or config/gateway.yaml).
       Prints "file: path: reason" per issue and exits 1, or "ok" and exits 0.
-  switchyard explain [--config gateway.yaml] [--header name:value]... [--date YYYY-MM-DD]
+  thriftline explain [--config gateway.yaml] [--header name:value]... [--date YYYY-MM-DD]
                      [--random 0.5] [--json] request.json|-
       Show what the policy does with a Messages request, rule by rule. Nothing is sent.
-  switchyard schema
+  thriftline schema
       Print the policy file's JSON Schema (config/gateway.schema.json).`
 
 const io: CliIo = {
@@ -74,14 +74,14 @@ async function main (argv: string[]): Promise<number> {
 }
 
 function usage (problem: string): number {
-  io.err(`switchyard: ${problem}\n${USAGE}`)
+  io.err(`thriftline: ${problem}\n${USAGE}`)
   return 2
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
   (err: unknown) => {
-    io.err(`switchyard: ${err instanceof Error ? err.message : String(err)}`)
+    io.err(`thriftline: ${err instanceof Error ? err.message : String(err)}`)
     process.exitCode = err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true ? 2 : 1
   }
 )

@@ -1,5 +1,5 @@
 // The policy file's shape, written once as a JSON Schema (draft 2020-12). Editors validate against
-// the generated config/gateway.schema.json (`npx switchyard schema`); compileConfig takes every
+// the generated config/gateway.schema.json (`npx thriftline schema`); compileConfig takes every
 // accepted key name from here, so the two cannot drift (test/unit/config/schema.test.ts).
 // Also the typo and rename hints for unknown keys.
 
@@ -191,8 +191,8 @@ export function gatewayJsonSchema (): Record<string, unknown> {
   const { root, ...defs } = OBJECT_SCHEMAS
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $comment: 'Generated from src/config/schema.ts by `npx switchyard schema > config/gateway.schema.json`. Do not edit.',
-    title: 'Switchyard gateway policy (GATEWAY_CONFIG)',
+    $comment: 'Generated from src/config/schema.ts by `npx thriftline schema > config/gateway.schema.json`. Do not edit.',
+    title: 'Thriftline gateway policy (GATEWAY_CONFIG)',
     ...root,
     $defs: defs
   }

@@ -8,13 +8,13 @@ import { isRecord } from '../types/anthropic.js'
 
 export type RequestKind = 'messages' | 'count_tokens'
 
-/** Parses raw JSON text once; throws SWY_ERR_INVALID_JSON. */
+/** Parses raw JSON text once; throws TL_ERR_INVALID_JSON. */
 export function parseJsonBody (text: string): unknown {
-  if (text.trim() === '') throw new GatewayError('SWY_ERR_INVALID_JSON', 'The request body is empty; expected a JSON object.')
+  if (text.trim() === '') throw new GatewayError('TL_ERR_INVALID_JSON', 'The request body is empty; expected a JSON object.')
   try {
     return JSON.parse(text)
   } catch (err) {
-    throw new GatewayError('SWY_ERR_INVALID_JSON', `The request body is not valid JSON: ${(err as Error).message}`)
+    throw new GatewayError('TL_ERR_INVALID_JSON', `The request body is not valid JSON: ${(err as Error).message}`)
   }
 }
 
@@ -56,5 +56,5 @@ export function parseMessagesRequest (body: unknown, kind: RequestKind = 'messag
 }
 
 function fail (message: string): never {
-  throw new GatewayError('SWY_ERR_INVALID_REQUEST', message)
+  throw new GatewayError('TL_ERR_INVALID_REQUEST', message)
 }

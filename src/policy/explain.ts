@@ -1,6 +1,6 @@
 // Pure. Turns a traced decision into words for people: what the request looked like to the rules,
 // and per rule whether it matched, was skipped (and why) or which condition failed. Used by
-// `POST /v1/gateway/explain` and `switchyard explain`; never on the request path.
+// `POST /v1/gateway/explain` and `thriftline explain`; never on the request path.
 
 import type { Decision, RoutingInput, RuleTrace } from './types.js'
 

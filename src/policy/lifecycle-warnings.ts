@@ -1,6 +1,6 @@
 // Pure. A rule whose target is retired is not an error (decide skips it, so the policy keeps
 // serving), but it silently changes routing the day the model retires. These warnings tell the
-// policy author before and after that day: `switchyard check`, start-up and every reload print them.
+// policy author before and after that day: `thriftline check`, start-up and every reload print them.
 
 import type { ModelCatalog } from '../catalog/types.js'
 import type { ConfigIssue } from '../config/issues.js'

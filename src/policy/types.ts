@@ -66,7 +66,7 @@ export interface Decision {
   droppedFallbacks: readonly DroppedFallback[]
   /**
    * Set when the request names a virtual model (e.g. `auto`) and no rule could serve it: the
-   * route should answer SWY_ERR_MODEL_UNAVAILABLE with this text instead of forwarding.
+   * route should answer TL_ERR_MODEL_UNAVAILABLE with this text instead of forwarding.
    */
   unroutable: string | null
   /** Per-rule evaluation, only when decide() was called with `{ trace: true }`. */

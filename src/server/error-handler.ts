@@ -9,11 +9,11 @@ import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
 
 /** Fastify's own errors, as the client's mistakes they are. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'SWY_ERR_BODY_TOO_LARGE', message: 'The request body is larger than the gateway accepts.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'SWY_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content-type; send application/json.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'SWY_ERR_INVALID_JSON', message: 'The request body is empty; expected a JSON object.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'SWY_ERR_INVALID_REQUEST', message: 'The content-length header does not match the body.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'SWY_ERR_INVALID_JSON', message: 'The request body is not valid JSON.' }
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'TL_ERR_BODY_TOO_LARGE', message: 'The request body is larger than the gateway accepts.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'TL_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported content-type; send application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'TL_ERR_INVALID_JSON', message: 'The request body is empty; expected a JSON object.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'TL_ERR_INVALID_REQUEST', message: 'The content-length header does not match the body.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'TL_ERR_INVALID_JSON', message: 'The request body is not valid JSON.' }
 }
 
 export function toGatewayErrorFromAny (err: unknown): GatewayError {
@@ -23,9 +23,9 @@ export function toGatewayErrorFromAny (err: unknown): GatewayError {
   if (mapped !== undefined) return new GatewayError(mapped.code, mapped.message, { cause: err })
   const status = (err as FastifyError | null)?.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new GatewayError('SWY_ERR_INVALID_REQUEST', (err as Error).message, { cause: err })
+    return new GatewayError('TL_ERR_INVALID_REQUEST', (err as Error).message, { cause: err })
   }
-  return new GatewayError('SWY_ERR_INTERNAL', 'The gateway failed to handle the request.', { cause: err })
+  return new GatewayError('TL_ERR_INTERNAL', 'The gateway failed to handle the request.', { cause: err })
 }
 
 export function sendGatewayError (reply: FastifyReply, requestId: string, err: GatewayError): FastifyReply {
@@ -95,6 +95,6 @@ export function registerErrorHandler (app: FastifyInstance): void {
     return sendGatewayError(reply, request.id, gatewayError)
   })
   app.setNotFoundHandler((request, reply) => {
-    return sendGatewayError(reply, request.id, new GatewayError('SWY_ERR_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0] ?? ''}`))
+    return sendGatewayError(reply, request.id, new GatewayError('TL_ERR_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0] ?? ''}`))
   })
 }

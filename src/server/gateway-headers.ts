@@ -1,4 +1,4 @@
-// Pure. The headers Switchyard adds to a Messages response so a client can see what it did; the
+// Pure. The headers Thriftline adds to a Messages response so a client can see what it did; the
 // body's `model` is never touched (it is the upstream's truth). Model names come from the client
 // and may be any JSON string: they are written header-safe (headerText), or Node refuses the whole
 // response and the client is left without an answer.

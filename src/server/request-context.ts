@@ -44,7 +44,7 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
   app.addHook('onRequest', (request, reply, done) => {
     if (isClosing()) {
       reply.header('connection', 'close')
-      done(new GatewayError('SWY_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
+      done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
     const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null }

@@ -22,7 +22,7 @@ export interface RoutePlan {
 export function planRoute (body: MessagesRequest, rawText: string, headers: HeaderMap, config: RuntimeConfig, random: number, today: string): RoutePlan {
   const input = toRoutingInput(body, headers)
   const decision = decide(input, config.policy, config.catalog, random, today)
-  if (decision.unroutable !== null) throw new GatewayError('SWY_ERR_MODEL_UNAVAILABLE', decision.unroutable)
+  if (decision.unroutable !== null) throw new GatewayError('TL_ERR_MODEL_UNAVAILABLE', decision.unroutable)
   const outgoing = applyDecision(body, decision.targetModel, config.catalog)
   const candidates: Candidate[] = [new PlannedBody(decision.targetModel, outgoing, body, rawText, config)]
   for (const model of decision.fallbacks) candidates.push(new PlannedBody(model, null, body, rawText, config))

@@ -10,7 +10,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1)
 }
 const simulator = await createSimulator({ port, host: process.env.HOST ?? '127.0.0.1', record: false })
-process.stdout.write(`switchyard simulator listening on ${simulator.url}\n`)
+process.stdout.write(`thriftline simulator listening on ${simulator.url}\n`)
 const stop = (): void => { void simulator.close().then(() => process.exit(0)) }
 process.once('SIGTERM', stop)
 process.once('SIGINT', stop)

@@ -7,7 +7,7 @@ import type { ContentBlock, Message, MessagesRequest, Usage } from '../types/ant
 import { isRecord } from '../types/anthropic.js'
 import type { Behaviour } from './behaviour.js'
 
-const WORDS = ['Switchyard', 'routes', 'every', 'request', 'to', 'the', 'cheapest', 'model', 'that', 'can', 'serve', 'it', 'and', 'remembers', 'what', 'it', 'cost', 'today']
+const WORDS = ['Thriftline', 'routes', 'every', 'request', 'to', 'the', 'cheapest', 'model', 'that', 'can', 'serve', 'it', 'and', 'remembers', 'what', 'it', 'cost', 'today']
 const THOUGHTS = ['Let me think', ' about this', ' carefully.']
 const TOOL_INPUT = { location: 'San Francisco, CA', unit: 'celsius' }
 const TOOL_JSON = JSON.stringify(TOOL_INPUT)

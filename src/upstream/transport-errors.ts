@@ -18,8 +18,8 @@ function codeOf (err: unknown): string | undefined {
 export function classifyTransportError (err: unknown): TransportFailure {
   const code = codeOf(err)
   // Already mapped by toGatewayError.
-  if (code === 'SWY_ERR_UPSTREAM_TIMEOUT') return 'timeout'
-  if (code === 'SWY_ERR_UPSTREAM_CONNECT') return 'connect_error'
+  if (code === 'TL_ERR_UPSTREAM_TIMEOUT') return 'timeout'
+  if (code === 'TL_ERR_UPSTREAM_CONNECT') return 'connect_error'
   if (code !== undefined && TIMEOUT_CODES.has(code)) return 'timeout'
   if (code !== undefined && CONNECT_CODES.has(code)) return 'connect_error'
   return 'protocol_error'
@@ -29,10 +29,10 @@ export function classifyTransportError (err: unknown): TransportFailure {
 export function toGatewayError (err: unknown, during: 'request' | 'body' = 'request'): GatewayError {
   switch (classifyTransportError(err)) {
     case 'timeout':
-      return new GatewayError('SWY_ERR_UPSTREAM_TIMEOUT', during === 'body' ? 'The upstream API stopped sending its answer.' : 'The upstream API did not answer in time.', { cause: err })
+      return new GatewayError('TL_ERR_UPSTREAM_TIMEOUT', during === 'body' ? 'The upstream API stopped sending its answer.' : 'The upstream API did not answer in time.', { cause: err })
     case 'connect_error':
-      return new GatewayError('SWY_ERR_UPSTREAM_CONNECT', during === 'body' ? 'The upstream connection was lost mid-answer.' : 'The upstream API could not be reached.', { cause: err })
+      return new GatewayError('TL_ERR_UPSTREAM_CONNECT', during === 'body' ? 'The upstream connection was lost mid-answer.' : 'The upstream API could not be reached.', { cause: err })
     default:
-      return new GatewayError('SWY_ERR_UPSTREAM_PROTOCOL', 'The upstream API sent an invalid response.', { cause: err })
+      return new GatewayError('TL_ERR_UPSTREAM_PROTOCOL', 'The upstream API sent an invalid response.', { cause: err })
   }
 }

@@ -17,13 +17,13 @@ export interface TestPrometheus {
 }
 
 export async function startPrometheus (target: string, rulesFile?: string): Promise<TestPrometheus> {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-prom-'))
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-prom-'))
   const port = await freePort()
   const config = [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     ...(rulesFile === undefined ? [] : [`rule_files: ['${rulesFile}']`]),
     'scrape_configs:',
-    '  - job_name: switchyard',
+    '  - job_name: thriftline',
     `    static_configs: [{ targets: ['${target}'] }]`
   ].join('\n')
   await writeFile(join(dir, 'prometheus.yml'), config + '\n')

@@ -6,7 +6,7 @@ import { parse } from 'yaml'
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 
 export interface Panel { id: number; type: string; title: string; description?: string; datasource?: { uid: string }; fieldConfig?: { defaults: { unit?: string } }; targets?: Array<{ expr: string; datasource?: { uid: string } }> }
-export const dashboard = JSON.parse(read('docker/grafana/dashboards/switchyard.json')) as { uid: string; panels: Panel[]; templating: { list: Array<{ name: string; type: string }> } }
+export const dashboard = JSON.parse(read('docker/grafana/dashboards/thriftline.json')) as { uid: string; panels: Panel[]; templating: { list: Array<{ name: string; type: string }> } }
 const alerts = parse(read('docker/prometheus/alerts.yml')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }
 
 export const DASHBOARD_EXPRS = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })))

@@ -19,8 +19,8 @@ const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
 
 test('compose has the four services, the ports, the env the gateway reads, and every mounted path exists', () => {
   const compose = parse(read('docker-compose.yml')) as { services: Record<string, { ports?: string[]; environment?: Record<string, string>; volumes?: string[]; build?: string }> }
-  assert.deepEqual(Object.keys(compose.services).sort(), ['grafana', 'prometheus', 'redis', 'switchyard'])
-  const gateway = compose.services.switchyard
+  assert.deepEqual(Object.keys(compose.services).sort(), ['grafana', 'prometheus', 'redis', 'thriftline'])
+  const gateway = compose.services.thriftline
   assert.ok(gateway?.ports?.includes('8080:8080'))
   assert.ok(compose.services.grafana?.ports?.includes('3000:3000'))
   for (const variable of ['PORT', 'HOST', 'ANTHROPIC_UPSTREAM_URL', 'GATEWAY_CONFIG', 'REDIS_URL', 'LOG_LEVEL']) assert.ok(gateway?.environment?.[variable] !== undefined, variable)
@@ -33,7 +33,7 @@ test('compose has the four services, the ports, the env the gateway reads, and e
     }
   }
   assert.ok(existsSync(join(ROOT, 'docker/prometheus/alerts.yml')))
-  assert.match(read('docker/grafana/provisioning/dashboards/switchyard.yml'), /path: \/var\/lib\/grafana\/dashboards\/switchyard/)
+  assert.match(read('docker/grafana/provisioning/dashboards/thriftline.yml'), /path: \/var\/lib\/grafana\/dashboards\/thriftline/)
 })
 
 test('the Dockerfile is multi-stage, production-only, non-root, health-checked, with exec-form CMD', () => {
@@ -48,7 +48,7 @@ test('the Dockerfile is multi-stage, production-only, non-root, health-checked, 
 })
 
 test('every panel uses the datasource variable, has a unit, a description and PromQL targets', () => {
-  assert.equal(dashboard.uid, 'switchyard')
+  assert.equal(dashboard.uid, 'thriftline')
   const variables = dashboard.templating.list.map((v) => `${v.name}:${v.type}`)
   for (const expected of ['datasource:datasource', 'model:query', 'tenant:query']) assert.ok(variables.includes(expected), expected)
   const panels = dashboard.panels.filter((panel) => panel.type !== 'row')
@@ -81,7 +81,7 @@ test('promtool accepts the Prometheus config, the alert rules and every dashboar
   assert.equal(config.status, 0, config.stdout + config.stderr)
   const rules = spawnSync('promtool', ['check', 'rules', join(ROOT, 'docker/prometheus/alerts.yml')], { encoding: 'utf8' })
   assert.equal(rules.status, 0, rules.stdout + rules.stderr)
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-rules-'))
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-rules-'))
   try {
     const file = join(dir, 'dashboard.yml')
     const recording = DASHBOARD_EXPRS.map(({ expr }, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(concrete(expr))}`)

@@ -45,7 +45,7 @@ test('an invalid environment variable stops start-up with one line naming it', a
 })
 
 test('an invalid policy stops start-up with file, path and reason for each issue', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-'))
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-'))
   try {
     const file = join(dir, 'bad.yaml')
     await writeFile(file, 'routes:\n  - name: x\n    match: { system_matches: "classif(" }\n    action: { model: claude-haiku-4.5, weight: 3 }\n')

@@ -133,7 +133,7 @@ describe('other endpoints pass through', () => {
 describe('pass-through, probes and health', () => {
   test('a 5 MB multipart file upload streams through, and its content comes back byte for byte', async () => {
     const payload = Buffer.alloc(5 * 1024 * 1024, 7)
-    const boundary = 'switchyard-test-boundary'
+    const boundary = 'thriftline-test-boundary'
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="big.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`),
       payload,

@@ -22,11 +22,11 @@ export async function batchesRoutes (app: FastifyInstance, deps: RouteDeps): Pro
   app.post('/v1/messages/batches', { bodyLimit: BATCH_BODY_LIMIT_BYTES }, async function createBatch (request, reply) {
     const body = parseJsonBody(request.body as string)
     if (!isRecord(body) || !Array.isArray(body.requests)) {
-      throw new GatewayError('SWY_ERR_INVALID_REQUEST', 'requests: Field required (an array of {custom_id, params}).')
+      throw new GatewayError('TL_ERR_INVALID_REQUEST', 'requests: Field required (an array of {custom_id, params}).')
     }
     const isoDate = isoDateOf(deps.now())
     const requests = body.requests.map((entry, i) => {
-      if (!isRecord(entry)) throw new GatewayError('SWY_ERR_INVALID_REQUEST', `requests.${i}: must be an object.`)
+      if (!isRecord(entry)) throw new GatewayError('TL_ERR_INVALID_REQUEST', `requests.${i}: must be an object.`)
       const params = withPath(`requests.${i}.params`, () => parseMessagesRequest(entry.params))
       // A batch cannot fall back mid-flight, so only the decided target is used.
       const plan = planRoute(params, '', request.headers, request.gw.config, deps.random(), isoDate)

@@ -31,9 +31,9 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
     const body = parseMessagesRequest(json, kind)
     const query = request.query as Record<string, string | undefined>
     const today = query.date ?? new Date(now()).toISOString().slice(0, 10)
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new GatewayError('SWY_ERR_INVALID_REQUEST', 'date: must be YYYY-MM-DD.')
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new GatewayError('TL_ERR_INVALID_REQUEST', 'date: must be YYYY-MM-DD.')
     const draw = query.random === undefined ? random() : Number(query.random)
-    if (!(draw >= 0 && draw < 1)) throw new GatewayError('SWY_ERR_INVALID_REQUEST', 'random: must be a number in [0, 1).')
+    if (!(draw >= 0 && draw < 1)) throw new GatewayError('TL_ERR_INVALID_REQUEST', 'random: must be a number in [0, 1).')
     const config = options.getConfig()
     const input = toRoutingInput(body, request.headers)
     const decision = decide(input, config.policy, config.catalog, draw, today, { trace: true })

@@ -22,7 +22,7 @@ function tokenMatches (header: string | undefined, token: string): boolean {
 export async function metricsRoutes (app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
   app.get('/metrics', async function scrape (request, reply) {
     if (options.bearerToken !== null && !tokenMatches(request.headers.authorization, options.bearerToken)) {
-      throw new GatewayError('SWY_ERR_UNAUTHORIZED', '/metrics requires Authorization: Bearer <METRICS_TOKEN>.')
+      throw new GatewayError('TL_ERR_UNAUTHORIZED', '/metrics requires Authorization: Bearer <METRICS_TOKEN>.')
     }
     const body = await options.registry.metrics()
     return reply.header('content-type', options.registry.contentType).send(body)

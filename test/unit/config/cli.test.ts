@@ -1,4 +1,4 @@
-// `switchyard check|explain|schema`, run as a user runs them: a child process of bin/switchyard.js.
+// `thriftline check|explain|schema`, run as a user runs them: a child process of bin/thriftline.js.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,7 +11,7 @@ const FIXTURES = 'test/fixtures/policies'
 
 function cli (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['bin/switchyard.js', ...args], { cwd: ROOT, env: { ...process.env, GATEWAY_CONFIG: '' } }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, ['bin/thriftline.js', ...args], { cwd: ROOT, env: { ...process.env, GATEWAY_CONFIG: '' } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })

@@ -16,7 +16,7 @@ const INVALID = 'routes: [{ name: rule-c, action: { weight: { claude-haiku-4-5: 
 
 /** `sighup`: reload on SIGHUP only (the watched path is one that never changes). */
 async function setup (t: { after: (fn: () => Promise<void> | void) => void }, initial: string, options: { sighup?: boolean } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-reload-'))
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-reload-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const path = join(dir, 'gateway.yaml')
   await writeFile(path, initial)

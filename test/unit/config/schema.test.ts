@@ -21,7 +21,7 @@ function compile (raw: unknown) {
   return compileConfig(raw, CATALOG, { path: null, nowMs: Date.parse('2026-03-01'), envOverrides: {} })
 }
 
-test('config/gateway.schema.json is what `switchyard schema` generates (regenerate it if this fails)', () => {
+test('config/gateway.schema.json is what `thriftline schema` generates (regenerate it if this fails)', () => {
   assert.deepEqual(SCHEMA_FILE, gatewayJsonSchema())
 })
 

@@ -23,7 +23,7 @@ const INVALID: Array<[string, unknown, RegExp]> = [
 for (const [name, body, message] of INVALID) {
   test(`rejects ${name} with invalid_request_error`, () => {
     assert.throws(() => parseMessagesRequest(JSON.parse(JSON.stringify(body))), (err: unknown) =>
-      err instanceof GatewayError && err.code === 'SWY_ERR_INVALID_REQUEST' && err.status === 400 && message.test(err.message))
+      err instanceof GatewayError && err.code === 'TL_ERR_INVALID_REQUEST' && err.status === 400 && message.test(err.message))
   })
 }
 
@@ -36,8 +36,8 @@ test('count_tokens bodies need no max_tokens', () => {
   assert.doesNotThrow(() => parseMessagesRequest({ model: 'm', messages: [] }, 'count_tokens'))
 })
 
-test('invalid and empty JSON text are SWY_ERR_INVALID_JSON', () => {
+test('invalid and empty JSON text are TL_ERR_INVALID_JSON', () => {
   for (const text of ['', '  ', '{"model":', 'nope']) {
-    assert.throws(() => parseJsonBody(text), (err: unknown) => err instanceof GatewayError && err.code === 'SWY_ERR_INVALID_JSON')
+    assert.throws(() => parseJsonBody(text), (err: unknown) => err instanceof GatewayError && err.code === 'TL_ERR_INVALID_JSON')
   }
 })

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `switchyard` command (`npx switchyard check|explain|schema`). Runs the TypeScript CLI in
+// The `thriftline` command (`npx thriftline check|explain|schema`). Runs the TypeScript CLI in
 // src/cli/main.ts through tsx, the same way `npm start` runs the gateway, so no build is needed.
 
 import { register } from 'tsx/esm/api'
