@@ -36,6 +36,8 @@ export interface AppDeps {
   metrics?: Metrics
   metricsOnMainPort?: boolean
   metricsToken?: string | null
+  /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
+  adminToken?: string | null
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024

@@ -45,6 +45,7 @@ async function main (): Promise<void> {
     metrics,
     metricsOnMainPort: env.metricsPort === null,
     metricsToken: env.metricsToken,
+    adminToken: env.adminToken,
     logger: { level: env.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     bodyLimitBytes: env.bodyLimitBytes,
     publicUrl: env.publicUrl

@@ -11,6 +11,8 @@ export interface EnvConfig {
   logLevel: string
   metricsPort: number | null
   metricsToken: string | null
+  /** Enables the admin endpoints (explain, /admin); unset = they answer 404. */
+  adminToken: string | null
   /** Overrides the policy file's `public_url` when set. */
   publicUrl: string | null
   bodyLimitBytes: number
@@ -33,6 +35,7 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
         logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
         metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : port(env, 'METRICS_PORT', 0),
         metricsToken: nonEmpty(env.METRICS_TOKEN),
+        adminToken: nonEmpty(env.ADMIN_TOKEN),
         publicUrl: optionalUrl(env, 'PUBLIC_URL'),
         bodyLimitBytes: positiveInt(env, 'BODY_LIMIT_BYTES', 32 * 1024 * 1024),
         shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000)

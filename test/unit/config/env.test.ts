@@ -7,7 +7,7 @@ test('defaults when nothing is set', () => {
   assert.ok('config' in result)
   assert.deepEqual(result.config, {
     port: 8080, host: '0.0.0.0', upstreamUrl: null, configPath: 'config/gateway.yaml', redisUrl: null, logLevel: 'info',
-    metricsPort: null, metricsToken: null, publicUrl: null, bodyLimitBytes: 33554432, shutdownTimeoutMs: 30000
+    metricsPort: null, metricsToken: null, adminToken: null, publicUrl: null, bodyLimitBytes: 33554432, shutdownTimeoutMs: 30000
   })
 })
 
