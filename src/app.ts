@@ -21,6 +21,9 @@ import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
 import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import { createResilience } from './upstream/resilience.js'
+import type { Resilience } from './upstream/resilience.js'
+import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-events.js'
 
 export interface AppDeps {
   config: () => RuntimeConfig
@@ -38,6 +41,8 @@ export interface AppDeps {
   metricsToken?: string | null
   /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
   adminToken?: string | null
+  /** Circuit breakers and retry budget; absent = a fresh one reporting to `metrics` and the log. */
+  resilience?: Resilience
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
@@ -70,8 +75,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
   registerErrorHandler(app)
 
+  const resilience = deps.resilience ?? createResilience({ events: resilienceEvents(deps.metrics ?? null, () => app.log, deps.config) })
+  deps.metrics?.observeBreakers(() => breakerGaugeValues(resilience, deps.config))
   const routeDeps: RouteDeps = {
     upstream: deps.upstream,
+    resilience,
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     random: deps.random ?? Math.random,

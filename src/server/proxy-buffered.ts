@@ -27,7 +27,7 @@ export async function forwardBuffered (
     path: request.url,
     headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
     signal: clientGoneOf(request)
-  }, candidates)
+  }, candidates, deps.resilience)
   const text = (await readBody(forwarded.response.body)).toString('utf8')
   return { forwarded, status: forwarded.response.statusCode, headers: clientResponseHeaders(forwarded.response.headers, { bodyReplaced: true }), text }
 }

@@ -37,6 +37,8 @@ test('every object in the schema file lists exactly the keys compile accepts', (
 const PLACES: Record<ObjectKind, { file: (extra: Record<string, unknown>) => Record<string, unknown>; path: string }> = {
   root: { file: (x) => ({ ...x }), path: 'zz_unknown' },
   upstream: { file: (x) => ({ upstream: x }), path: 'upstream.zz_unknown' },
+  circuit_breaker: { file: (x) => ({ upstream: { circuit_breaker: x } }), path: 'upstream.circuit_breaker.zz_unknown' },
+  retry_budget: { file: (x) => ({ upstream: { retry_budget: x } }), path: 'upstream.retry_budget.zz_unknown' },
   cache: { file: (x) => ({ cache: x }), path: 'cache.zz_unknown' },
   tenant: { file: (x) => ({ tenants: [{ name: 't', headers: { 'x-t': 'a' }, ...x }] }), path: 'tenants[0].zz_unknown' },
   virtual_model: { file: (x) => ({ virtual_models: [{ id: 'claude-auto', ...x }], routes: [{ name: 'r', action: { model: 'claude-haiku-4-5' } }] }), path: 'virtual_models[0].zz_unknown' },
