@@ -12,6 +12,12 @@ export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { clo
 
 export function resilienceEvents (metrics: Metrics | null, log: () => FastifyBaseLogger, config: () => RuntimeConfig): ResilienceEvents {
   return {
+    tracked (model) {
+      // Series exist from the first failure, so rate() sees the first real increment.
+      const label = modelLabel(model, config())
+      for (const to of ['open', 'half_open', 'closed'] as const) metrics?.breakerTransitions.inc({ model: label, to }, 0)
+      metrics?.shortCircuits.inc({ model: label }, 0)
+    },
     transition (model, transition) {
       const label = modelLabel(model, config())
       metrics?.breakerTransitions.inc({ model: label, to: transition.to })

@@ -9,6 +9,8 @@ import type { Admission, AttemptVerdict, BreakerState, Transition } from './circ
 import { RetryBudget } from './retry-budget.js'
 
 export interface ResilienceEvents {
+  /** A model got a breaker (its first failure): its series can be created at zero. */
+  tracked (model: string): void
   transition (model: string, transition: Transition): void
   shortCircuit (model: string): void
   budgetExhausted (): void
@@ -28,7 +30,7 @@ export interface Resilience {
 
 export const MAX_TRACKED_MODELS = 512
 
-const SILENT: ResilienceEvents = { transition () {}, shortCircuit () {}, budgetExhausted () {} }
+const SILENT: ResilienceEvents = { tracked () {}, transition () {}, shortCircuit () {}, budgetExhausted () {} }
 
 export function createResilience (options: { now?: () => number; events?: ResilienceEvents } = {}): Resilience {
   const now = options.now ?? Date.now
@@ -42,6 +44,7 @@ export function createResilience (options: { now?: () => number; events?: Resili
     if (breakers.size >= MAX_TRACKED_MODELS && !evictIdle(upstream)) return null
     const breaker = new CircuitBreaker()
     breakers.set(model, breaker)
+    events.tracked(model)
     return breaker
   }
 
