@@ -9,7 +9,7 @@ import type { UpstreamClient } from './upstream/client.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
-import { answerClientError, registerErrorHandler } from './server/error-handler.js'
+import { answerClientError, registerErrorHandler, sendGatewayError, toGatewayErrorFromAny } from './server/error-handler.js'
 import { healthRoutes } from './server/routes/health.js'
 import { messagesRoutes } from './server/routes/messages.js'
 import { countTokensRoutes } from './server/routes/count-tokens.js'
@@ -65,7 +65,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: true,
-    clientErrorHandler: answerClientError
+    clientErrorHandler: answerClientError,
+    // A URL Fastify cannot decode (`/v1/models/%ff`) is the client's mistake, in Anthropic's shape.
+    frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })

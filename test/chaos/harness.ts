@@ -52,9 +52,9 @@ async function startChaosRedis (): Promise<ChaosRedis> {
 
 /** The chaos policy: short upstream timeouts so hangs resolve within the run; a fallback chain for the 529 storm. */
 export const HEALTHY_MODEL = 'claude-haiku-4-5'
-export const FAULT_MODEL = 'claude-opus-4-5'
-export const STORM_PRIMARY = 'claude-opus-4-1'
-export const STORM_FALLBACK = 'claude-sonnet-4-5'
+export const FAULT_MODEL = 'claude-opus-4-7'
+export const STORM_PRIMARY = 'claude-opus-4-6'
+export const STORM_FALLBACK = 'claude-haiku-4-5'
 
 export function chaosPolicy (variant: number): string {
   return `

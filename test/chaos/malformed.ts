@@ -79,7 +79,6 @@ const HEADER_KINDS: Array<[string, (rng: Rng) => Record<string, string>]> = [
   ['many-headers', (rng) => Object.fromEntries(Array.from({ length: 50 + int(rng, 150) }, (_, i) => [`x-h-${i}`, String(i)]))],
   ['odd-credentials', (rng) => ({ 'x-api-key': pick(rng, ['', ' ', 'k'.repeat(20_000), 'sk-\u00e9']).replace(/[^\x20-\x7e]/g, '?'), authorization: pick(rng, ['Bearer', 'Basic !!!', 'Bearer ' + 'b'.repeat(10_000), 'Digest x']) })],
   ['sim-junk', (rng) => ({ 'x-sim-status': pick(rng, ['abc', '-1', '99999']), 'x-sim-latency-ms': 'soon' })],
-  ['expect-continue', () => ({ expect: '100-continue' })]
 ]
 
 const PATHS = ['/v1/messages', '/v1/messages?beta=true', '/v1/messages/count_tokens', '/v1/messages/batches', '/v1/../../internal/admin', '/v1/%2e%2e/%2e%2e/admin', '/v1/messages%00', '/v1//messages', '/v1/messages/' + 'x'.repeat(4000), '/v1/models/%ff', '/v1/files/..%2f..%2fetc', '/v1/gateway/explain']
@@ -93,7 +92,12 @@ const RAW_KINDS: Array<[string, (rng: Rng) => Buffer]> = [
   ['smuggling-cl-te', () => Buffer.from('POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n')],
   ['absolute-form', () => Buffer.from('POST http://evil.example/v1/messages HTTP/1.1\r\nhost: evil.example\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')],
   ['duplicate-content-length', () => Buffer.from('POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}')],
-  ['lf-only', () => Buffer.from('POST /v1/messages HTTP/1.1\nhost: x\ncontent-length: 2\n\n{}')]
+  ['lf-only', () => Buffer.from('POST /v1/messages HTTP/1.1\nhost: x\ncontent-length: 2\n\n{}')],
+  // curl sends it by itself above 1 MB; undici refuses to, so it goes raw.
+  ['expect-continue', () => {
+    const body = JSON.stringify({ ...VALID, max_tokens: 0 })
+    return Buffer.from(`POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-api-key: sk-ant-chaos-malformed\r\nexpect: 100-continue\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+  }]
 ]
 
 /** `count` cases from `seed`; `deep` adds the deep-nesting kinds. */

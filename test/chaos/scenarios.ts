@@ -290,23 +290,37 @@ async function sendHttpCase (ctx: Context, one: HttpCase): Promise<void> {
   if (ctx.result.failures.length < 8) ctx.result.failures.push(`${one.kind} ${one.method} ${one.path.slice(0, 40)}: ${res.statusCode} ${text.slice(0, 100)}`)
 }
 
-/** Raw bytes: the gateway must answer something below 500 (or close) within 5 s. */
+/** Raw bytes: the gateway must answer something below 500 (or close) within 5 s; 1xx are not answers. */
 async function sendRawCase (ctx: Context, one: RawCase): Promise<void> {
   ctx.result.sent++
   const port = Number(new URL(ctx.h.gateway.url).port)
   const answer = await new Promise<string>((resolve) => {
     const socket = connect(port, '127.0.0.1')
     let text = ''
-    const timer = setTimeout(() => { socket.destroy(); resolve(text === '' ? 'held' : text) }, 5_000)
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); if (text.includes('\r\n\r\n')) { clearTimeout(timer); socket.destroy(); resolve(text) } })
+    const done = (outcome: string): void => { clearTimeout(timer); socket.destroy(); resolve(outcome) }
+    const timer = setTimeout(() => done(finalStatus(text) ?? 'held'), 5_000)
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1')
+      const status = finalStatus(text)
+      if (status !== null) done(status)
+    })
     socket.on('error', () => {})
-    socket.on('close', () => { clearTimeout(timer); resolve(text === '' ? 'closed' : text) })
+    socket.on('close', () => done(finalStatus(text) ?? 'closed'))
     socket.write(one.bytes, () => {})
   })
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1]
-  if (answer === 'closed' || (status !== undefined && Number(status) < 500)) { ctx.result.served++; return }
+  if (answer === 'closed' || (/^\d{3}$/.test(answer) && Number(answer) < 500)) { ctx.result.served++; return }
   ctx.result.bad++
-  if (ctx.result.failures.length < 8) ctx.result.failures.push(`raw ${one.kind}: ${answer.slice(0, 80)}`)
+  if (ctx.result.failures.length < 8) ctx.result.failures.push(`raw ${one.kind}: ${answer}`)
+}
+
+/** The first non-1xx status whose header block is complete, or null. */
+function finalStatus (text: string): string | null {
+  for (const match of text.matchAll(/HTTP\/1\.[01] (\d{3})[^\r\n]*\r?\n/g)) {
+    const status = match[1] as string
+    if (status.startsWith('1')) continue
+    return text.indexOf('\r\n\r\n', match.index) === -1 ? null : status
+  }
+  return null
 }
 
 export const malformed: Scenario = async (ctx) => {
