@@ -220,8 +220,13 @@ export const sigtermWithStreams: Scenario = async (ctx) => {
     ctx.ledger.note(id, one.credential.name)
     ctx.result.served++
   }))
+  const streamsDoneAt = Date.now()
   const code = await Promise.race([gateway.exited, sleep(25_000).then(() => 'timeout' as const)])
   if (code !== 0) ctx.result.failures.push(`after SIGTERM the gateway ended with ${String(code)}, expected exit 0`)
+  // Once its last stream is done, nothing should keep a draining gateway alive (idle keep-alive
+  // connections are closed, not waited for until the shutdown deadline).
+  const lingerMs = Date.now() - streamsDoneAt
+  if (lingerMs > 5_000) ctx.result.failures.push(`the gateway took ${(lingerMs / 1000).toFixed(1)} s to exit after its last stream ended`)
   await ctx.h.restartGateway()
 }
 
@@ -366,7 +371,9 @@ export const oversizedBodies: Scenario = async (ctx) => {
     ctx.result.sent++
     try {
       const res = await request(`${ctx.h.gateway.url}${path}`, { method: 'POST', dispatcher: agent, headers: { ...JSON_HEADERS, 'content-length': String(bytes) }, body: Readable.from(hugeBody(bytes)) })
-      await expectError(ctx, res, [413])
+      // The API takes batches up to 256 MB: one may be accepted (or refused for now with 503 while
+      // others are buffered); a Messages body over the limit is a 413 the client can read.
+      if (path === '/v1/messages/batches' && res.statusCode >= 200 && res.statusCode < 300) { await res.body.dump(); ctx.result.served++ } else await expectError(ctx, res, path === '/v1/messages' ? [413] : [413, 503])
     } catch (err) {
       // The client must be able to read the 413, not find its upload cut (the SDKs then retry it).
       ctx.result.bad++
