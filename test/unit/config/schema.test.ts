@@ -73,6 +73,10 @@ test('the full fixture uses every key of every object kind, and compile and the 
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
   note('root', full)
   note('upstream', full.upstream)
+  if (isRecord(full.upstream)) {
+    note('circuit_breaker', full.upstream.circuit_breaker)
+    note('retry_budget', full.upstream.retry_budget)
+  }
   note('cache', full.cache)
   for (const tenant of list(full.tenants)) note('tenant', tenant)
   for (const model of list(full.virtual_models)) note('virtual_model', model)
