@@ -68,7 +68,8 @@ export function formatTable (results: readonly ScenarioResult[]): string {
   const widths = COLUMNS.map((_, i) => Math.max(...cells.map((row) => (row[i] as string).length)))
   const line = (row: string[]): string => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ')
   const text = [line(cells[0] as string[]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)]
-  const failures = total(results).failures
-  if (failures.length > 0) text.push('', 'failed checks:', ...failures.map((failure) => `  - ${failure}`))
+  const counts = new Map<string, number>()
+  for (const failure of total(results).failures) counts.set(failure, (counts.get(failure) ?? 0) + 1)
+  if (counts.size > 0) text.push('', 'failed checks:', ...[...counts].map(([failure, n]) => `  - ${failure}${n > 1 ? ` (×${n})` : ''}`))
   return text.join('\n')
 }
