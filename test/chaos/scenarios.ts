@@ -31,7 +31,7 @@ export interface Scale {
 }
 
 export const FULL: Scale = { loadSeconds: 8, concurrency: 16, malformed: 10_000, deep: 300, sigtermStreams: 100, aborts: 300, oversizedCount: 6, oversizedMiB: 250, slowClients: 200, slowBoundMs: 15_000 }
-export const SHORT: Scale = { loadSeconds: 1.5, concurrency: 6, malformed: 400, deep: 20, sigtermStreams: 100, aborts: 40, oversizedCount: 2, oversizedMiB: 40, slowClients: 20, slowBoundMs: 12_000 }
+export const SHORT: Scale = { loadSeconds: 1.5, concurrency: 4, malformed: 400, deep: 20, sigtermStreams: 100, aborts: 40, oversizedCount: 2, oversizedMiB: 40, slowClients: 20, slowBoundMs: 12_000 }
 
 export interface Context { h: Harness; scale: Scale; ledger: AnswerLedger; result: ScenarioResult; seed: number }
 export type Scenario = (ctx: Context) => Promise<void>
