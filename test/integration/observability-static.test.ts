@@ -39,7 +39,9 @@ test('compose has the four services, the ports, the env the gateway reads, and e
 test('the Dockerfile is multi-stage, production-only, non-root, health-checked, with exec-form CMD', () => {
   const dockerfile = read('Dockerfile')
   assert.equal((dockerfile.match(/^FROM /gm) ?? []).length, 2)
-  assert.match(dockerfile, /FROM node:22[^\n]* AS build/)
+  // Node 24 is the current LTS; both stages on it (the image must not build on one Node and run on another).
+  assert.match(dockerfile, /^FROM node:24[^\n]* AS build$/m)
+  assert.match(dockerfile, /^FROM node:24[^\n]* AS runtime$/m)
   assert.match(dockerfile, /npm ci --omit=dev/)
   assert.match(dockerfile, /^USER node$/m)
   assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/healthz/m)
@@ -91,4 +93,21 @@ test('promtool accepts the Prometheus config, the alert rules and every dashboar
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+})
+
+test('the image runs compiled JS without tsx and has the CLI on the PATH, running the compiled CLI', () => {
+  const dockerfile = read('Dockerfile')
+  const runtime = dockerfile.slice(dockerfile.search(/^FROM [^\n]* AS runtime$/m))
+  const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; bin: Record<string, string> }
+  // `npm ci --omit=dev` leaves tsx out: nothing in the runtime stage may need it.
+  assert.equal(pkg.dependencies.tsx, undefined)
+  assert.doesNotMatch(runtime, /tsx|COPY src\b/)
+  assert.match(runtime, /^COPY --from=build \/app\/dist \.\/dist$/m)
+  assert.match(runtime, /^COPY bin \.\/bin$/m)
+  assert.equal(pkg.bin.thriftline, 'bin/thriftline.js')
+  assert.match(runtime, /^RUN ln -s \/app\/bin\/thriftline\.js \/usr\/local\/bin\/thriftline$/m)
+  const bin = read('bin/thriftline.js')
+  assert.match(bin, /^#!\/usr\/bin\/env node\n/)
+  assert.match(bin, /dist\/cli\/main\.js/)
+  assert.ok(existsSync(join(ROOT, 'src/cli/main.ts')), 'dist/cli/main.js is compiled from src/cli/main.ts')
 })
