@@ -1,5 +1,6 @@
-// The chaos suite's short form, run by `npm test`: the same runner as `npm run chaos` with small
-// counts. Every scenario must lose no request the upstream would have served, never crash the
+// The chaos suite's short form, run by `npm test` after every other test file (alone: its load
+// would otherwise starve the timing-sensitive cache tests running beside it): the same runner as
+// `npm run chaos` with small counts. Every scenario must lose no request the upstream would have served, never crash the
 // gateway, never hand one credential's answer to another, and stay within a memory bound.
 //
 // Scenarios whose fixes live on other branches until they are merged are left out here (they
