@@ -7,9 +7,11 @@
 
 import Fastify from 'fastify'
 import proxy from '@fastify/http-proxy'
-import { serve } from './reference-proxy.js'
+import { serve, UPSTREAM_CONNECTIONS } from './reference-proxy.js'
 
 const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 })
-await app.register(proxy, { upstream: process.env.UPSTREAM ?? 'http://127.0.0.1:4010', prefix: '/v1', rewritePrefix: '/v1' })
+// Its own undici pool (128 connections by default, as @fastify/reply-from sets it); the streams
+// benchmark lifts the cap through UPSTREAM_CONNECTIONS like the other references'.
+await app.register(proxy, { upstream: process.env.UPSTREAM ?? 'http://127.0.0.1:4010', prefix: '/v1', rewritePrefix: '/v1', undici: { connections: UPSTREAM_CONNECTIONS } })
 
 await serve(app, 'anchor proxy (@fastify/http-proxy)', 8092)

@@ -74,7 +74,8 @@ async function writeStream (res: ServerResponse, events: string[], behaviour: Be
   }
   const firstDelta = events.findIndex((event) => event.startsWith('event: content_block_delta'))
   for (let i = 0; i < count; i++) {
-    const wait = i === firstDelta ? behaviour.firstTokenMs : i > 0 ? behaviour.eventDelayMs : 0
+    // With a first-token delay the opening events leave together, as the API sends them.
+    const wait = i === firstDelta ? behaviour.firstTokenMs : i > 0 && (behaviour.firstTokenMs === 0 || i > firstDelta) ? behaviour.eventDelayMs : 0
     if (wait > 0) await delay(wait)
     if (res.destroyed) return
     res.write(behaviour.stamp ? stamped(events[i] ?? '') : events[i])
