@@ -57,7 +57,7 @@ export async function startPeer (name: string, options: { root: string; policies
   if (name === 'simulator') {
     children.push(launch(0, node, ['--import', 'tsx', 'src/simulator/main.ts'], { PORT: String(port), HOST: '127.0.0.1' }, options.root))
     await waitForHttp(url, '/v1/models')
-  } else if (name === 'bare' || name === 'json' || name === 'anchor') {
+  } else if (name === 'bare' || name === 'json' || name === 'fastify') {
     const script = `bench/${name}-proxy.ts`
     children.push(launch(1, node, ['--import', 'tsx', script], { PORT: String(port), UPSTREAM: options.upstream ?? '', ...options.env }, options.root))
     await waitForHttp(url, '/v1/models')

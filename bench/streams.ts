@@ -33,7 +33,7 @@ const BODY = JSON.stringify({ ...MESSAGE, stream: true })
 interface PathSpec { name: string; peer: string | null }
 const PATHS: PathSpec[] = [
   { name: 'direct', peer: null },
-  { name: 'fastify proxy', peer: 'anchor' },
+  { name: 'fastify proxy', peer: 'fastify' },
   { name: 'thriftline', peer: 'thriftline-miss' }
 ]
 
