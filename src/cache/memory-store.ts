@@ -50,6 +50,10 @@ export function createMemoryStore (options: { maxBytes: number; now?: () => numb
     async releaseLock (key) {
       locks.delete(key)
     },
+    async isLocked (key) {
+      const held = locks.get(key)
+      return held !== undefined && held > now()
+    },
     health: () => 'ok',
     bytes: () => bytes,
     async close () {

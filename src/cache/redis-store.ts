@@ -73,6 +73,14 @@ export function createRedisStore (options: RedisStoreOptions): CacheStore {
         fail('lock', err)
       }
     },
+    async isLocked (key) {
+      try {
+        return (await client.exists(LOCK_PREFIX + key)) === 1
+      } catch (err) {
+        fail('lock', err)
+        return false
+      }
+    },
     health () {
       if (client.status !== 'ready') return 'degraded'
       return Date.now() - recentFailureAtMs < 5000 ? 'degraded' : 'ok'
