@@ -6,6 +6,8 @@
 import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
+export const BACKEND_HEADER = 'x-test-backend'
+
 export interface RoundRobinFront {
   url: string
   /** How many requests each backend was handed, by index. */
@@ -22,7 +24,8 @@ export async function startRoundRobin (backends: string[]): Promise<RoundRobinFr
     const target = new URL(incoming.url ?? '/', backends[index])
     const upstream = httpRequest(target, { method: incoming.method, headers: incoming.headers }, (answer) => {
       served[index]!++
-      response.writeHead(answer.statusCode ?? 502, answer.headers)
+      // Which backend answered, so a test can tell whose in-flight requests a kill should end.
+      response.writeHead(answer.statusCode ?? 502, { ...answer.headers, [BACKEND_HEADER]: String(index) })
       answer.pipe(response)
       answer.on('error', () => response.destroy())
       answer.on('aborted', () => response.destroy())
