@@ -21,8 +21,10 @@ import { createConfigMapDir } from '../helpers/configmap-dir.js'
 import type { ConfigMapDir } from '../helpers/configmap-dir.js'
 
 const REPLICAS = 3
-const LOCK_WAIT_MS = 1500
-const POLICY = `cache: { mode: deterministic, ttl: 10m, lock_wait: ${LOCK_WAIT_MS}ms }\n`
+const LOCK_WAIT_MS = 3000
+// A generous operation_timeout: these tests are about agreement between replicas, not about a slow
+// Redis (a timed-out operation fails open to the upstream, which the counts here would see).
+const POLICY = `cache: { mode: deterministic, ttl: 10m, lock_wait: ${LOCK_WAIT_MS}ms, operation_timeout: 2s }\n`
 const RELOADED = `${POLICY}routes:\n  - name: reloaded-everywhere\n    match: { model: claude-haiku-4-5 }\n    action: { model: claude-opus-4-5 }\n`
 
 interface Topology {
@@ -247,7 +249,7 @@ for (const topology of TOPOLOGIES) {
     }
 
     test('a replica killed mid-stream loses only its own in-flight requests; its followers elsewhere still get the answer', async () => {
-      const slow = { ...HEADERS, 'x-sim-event-delay-ms': '60', 'x-sim-output-tokens': '40' }
+      const slow = { ...HEADERS, 'x-sim-event-delay-ms': '60', 'x-sim-output-tokens': '60' }
       const body = (params: Anthropic.MessageCreateParamsNonStreaming): string => JSON.stringify({ ...params, stream: true })
       const shared = fresh()
       // Replica 2 leads the shared stream: it is the first to ask upstream.
