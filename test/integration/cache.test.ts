@@ -15,8 +15,10 @@ import { KEY_PREFIX } from '../../src/cache/key.js'
 import type { TestRedis } from '../helpers/redis-server.js'
 import { startGatewayProcess } from '../helpers/gateway-process.js'
 
+// operation_timeout well above the 50 ms default: on a loaded machine a lookup slower than that
+// fails open to the upstream, and the call counts below would measure the machine, not the cache.
 const POLICY = `
-cache: { mode: deterministic, ttl: 10m }
+cache: { mode: deterministic, ttl: 10m, operation_timeout: 1s }
 routes:
   - name: support
     match: { model: claude-sonnet-4-5, header: { x-team: support } }
