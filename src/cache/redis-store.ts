@@ -78,7 +78,9 @@ export function createRedisStore (options: RedisStoreOptions): CacheStore {
         return (await client.exists(LOCK_PREFIX + key)) === 1
       } catch (err) {
         fail('lock', err)
-        return false
+        // Cannot tell: keep waiting (lock_wait still bounds it). A slow Redis must not send every
+        // waiter upstream at once.
+        return true
       }
     },
     health () {

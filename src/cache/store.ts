@@ -8,7 +8,7 @@ export interface CacheStore {
   /** Cross-instance stampede lock: true when this caller holds it. */
   acquireLock (key: string, ttlMs: number): Promise<boolean>
   releaseLock (key: string): Promise<void>
-  /** Whether someone holds the lock now; false when the store cannot tell (fail open: stop waiting). */
+  /** Whether someone holds the lock now; true when the store cannot tell (the waiter keeps waiting, up to lock_wait). */
   isLocked (key: string): Promise<boolean>
   health (): 'ok' | 'degraded'
   close (): Promise<void>
