@@ -25,6 +25,12 @@ export interface ResponseCache {
   /** Fire and forget: never awaited on the client's path, never throws. */
   store (key: string, entry: CacheEntry, ttlSeconds: number): void
   claim (key: string): Promise<Claim>
+  /**
+   * True the first time `key` is marked within `ttlSeconds`, across every instance sharing the
+   * store. Fails open (true) when the store cannot answer: a mark is for not counting twice, and
+   * counting twice is the lesser fault than not counting at all.
+   */
+  markOnce (key: string, ttlSeconds: number): Promise<boolean>
   health (): 'ok' | 'degraded'
   close (): Promise<void>
 }
@@ -134,6 +140,10 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const entry = await pollForEntry(key, Date.now() + lockWaitMs)
       done(entry)
       return { role: 'follower', entry }
+    },
+    async markOnce (key, ttlSeconds) {
+      const marked = await timed(store.acquireLock(`once:${key}`, ttlSeconds * 1000), config().operationTimeoutMs)
+      return marked !== false
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'
