@@ -3,6 +3,7 @@
 // in-process followers await the leader's promise; other instances see the store lock and poll
 // the store for the leader's entry, each for at most `lockWaitMs`, then go upstream themselves.
 
+import { randomUUID } from 'node:crypto'
 import type { CacheConfig } from '../config/types.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
@@ -37,6 +38,9 @@ export interface ResponseCache {
 
 const TIMED_OUT = Symbol('timed out')
 const POLL_MS = 20
+const MARK_TIMEOUT_MS = 2000
+const MARK_ATTEMPTS = 5
+const MARK_RETRY_MS = 100
 
 function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined
@@ -142,8 +146,16 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       return { role: 'follower', entry }
     },
     async markOnce (key, ttlSeconds) {
-      const marked = await timed(store.acquireLock(`once:${key}`, ttlSeconds * 1000), config().operationTimeoutMs)
-      return marked !== false
+      // Nobody waits on a mark (it follows a finished download), so a store that does not answer
+      // is asked again; the caller's token tells a lost reply to our own SET from someone else's.
+      const token = randomUUID()
+      for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
+        const marked = await timed(store.markOnce(key, ttlSeconds * 1000, token), MARK_TIMEOUT_MS)
+        if (marked === true || marked === false) return marked
+        await sleep(MARK_RETRY_MS * (attempt + 1))
+      }
+      // Still no answer: count it (possibly twice) rather than drop it.
+      return true
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'

@@ -79,17 +79,21 @@ export async function batchResultsRoutes (app: FastifyInstance, deps: RouteDeps)
     })
     let complete = false
     try {
-      await pipeline(response.body, tee, reply.raw)
+      // The client's body is ended only after the spend is recorded, so a scrape that follows a
+      // finished download already sees it.
+      await pipeline(response.body, tee, reply.raw, { end: false })
       complete = true
     } catch {
       reply.raw.destroy()
     }
-    deps.outcomes.record(plainOutcome(request, response.statusCode))
     // A broken-off download prices nothing: the next complete one will.
-    if (!pricing || !complete) return
-    try { splitter.end(onLine) } catch { /* as above */ }
-    if (await markOnce(`batch-priced:${request.params.id}`)) {
-      deps.outcomes.recordBatch?.(spend, resolveTenant(request.headers, config.tenants))
+    if (pricing && complete) {
+      try { splitter.end(onLine) } catch { /* as above */ }
+      if (await markOnce(`batch-priced:${request.params.id}`)) {
+        deps.outcomes.recordBatch?.(spend, resolveTenant(request.headers, config.tenants))
+      }
     }
+    if (complete) reply.raw.end()
+    deps.outcomes.record(plainOutcome(request, response.statusCode))
   })
 }
