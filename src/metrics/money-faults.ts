@@ -13,7 +13,7 @@ export const TOKEN_TYPES: Array<[keyof TokenBreakdown, string]> = [
   ['input', 'input'], ['output', 'output'], ['cacheRead', 'cache_read'], ['cacheWrite5m', 'cache_write_5m'], ['cacheWrite1h', 'cache_write_1h']
 ]
 
-/** Models already warned about; bounded so a stream of random ids cannot grow it without end. */
+/** Models and usage faults already warned about; bounded so random ids cannot grow it without end. */
 const warnedModels = new Set<string>()
 const MAX_WARNED = 1000
 
@@ -32,7 +32,12 @@ export function recordPricingFaults (metrics: Metrics, cost: Pick<Cost, 'unprice
   }
   for (const issue of cost.issues) {
     metrics.malformedUsage.inc({ reason: issue.reason })
-    log?.warn({ field: issue.field, reason: issue.reason, value: issue.value }, 'malformed usage count: repaired (fractional rounds up, negative and non-numeric count 0) and priced')
+    // Every occurrence is counted; the log names each kind once per process, so a broken
+    // upstream cannot flood it.
+    const seen = `usage:${issue.reason}:${issue.field}`
+    if (warnedModels.has(seen) || warnedModels.size >= MAX_WARNED) continue
+    warnedModels.add(seen)
+    log?.warn({ field: issue.field, reason: issue.reason, value: issue.value }, 'malformed usage count: repaired (fractional rounds up, negative and non-numeric count 0) and priced; further ones of this kind are only counted')
   }
 }
 

@@ -95,6 +95,7 @@ test('malformed usage is repaired, priced and counted, never thrown away', async
   assert.equal(await sample('llm_gateway_usage_malformed_total', { reason: 'fractional' }), 1)
   assert.equal(await sample('llm_gateway_usage_malformed_total', { reason: 'negative' }), 1)
   assert.equal(await sample('llm_gateway_usage_malformed_total', { reason: 'non_numeric' }), 1)
+  assert.ok(logs.lines.some((line) => line.field === 'input_tokens' && line.reason === 'fractional' && line.value === '1000.5'), 'logged with field and value')
 })
 
 test('catalog diff lists the upstream models the catalog lacks, and a like: declaration closes the gap', async () => {
