@@ -38,7 +38,13 @@ export async function runCatalogDiff (options: CatalogDiffOptions, io: CliIo): P
     const url = `${base}/v1/models?limit=1000${after === undefined ? '' : `&after_id=${encodeURIComponent(after)}`}`
     const headers: Record<string, string> = { 'anthropic-version': '2023-06-01' }
     if (options.apiKey !== undefined && options.apiKey !== '') headers['x-api-key'] = options.apiKey
-    const response = await options.fetch(url, { headers, signal: AbortSignal.timeout(10_000) })
+    let response: Response
+    try {
+      response = await options.fetch(url, { headers, signal: AbortSignal.timeout(10_000) })
+    } catch (err) {
+      io.err(`thriftline: GET ${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`)
+      return 2
+    }
     if (!response.ok) {
       io.err(`thriftline: GET ${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`)
       return 2
