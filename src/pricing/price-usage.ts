@@ -1,7 +1,7 @@
 // Pure. What an answer costs, in exact integer pico-USD, priced the way Anthropic bills it: from
 // the answer's own `usage` (service_tier, inference_geo, speed, the 5m/1h cache-write split,
 // server_tool_use, iterations), with the request's facts only where usage is silent
-// (anthropic-api.md §4, §7). Tokens whose price is unknown are never priced at zero: they are
+// (Messages API usage docs, pricing page). Tokens whose price is unknown are never priced at zero: they are
 // returned as unpriced, with the model that lacks a price.
 
 import type { CatalogModel, PriceRow } from '../catalog/types.js'

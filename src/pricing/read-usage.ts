@@ -65,7 +65,7 @@ export function readCount (value: unknown, field: string, issues: UsageIssue[]):
 /**
  * The billing buckets of one usage object (top-level usage or one `iterations[]` entry). Without a
  * `cache_creation` split the whole `cache_creation_input_tokens` is a 5-minute write
- * (anthropic-api.md §4).
+ * (the prompt-caching docs).
  */
 export function readTokens (usage: Record<string, unknown>, prefix: string, issues: UsageIssue[]): TokenBreakdown {
   const at = (field: string): string => prefix === '' ? field : `${prefix}.${field}`

@@ -15,7 +15,7 @@ import { isoDateOf, plainOutcome } from '../outcome-builder.js'
 import { resolveTenant } from '../tenant.js'
 import { LineSplitter, addBatchLine, newBatchSpend } from '../../pricing/batch-results.js'
 
-/** Anthropic keeps batch results 29 days (anthropic-api.md §1): a re-download within them is not new spend. */
+/** Anthropic keeps batch results 29 days (Message Batches docs): a re-download within them is not new spend. */
 export const PRICED_BATCH_TTL_SECONDS = 29 * 24 * 3600
 
 /** Process-local marks when the gateway runs without a cache store (bounded, expiring). */
