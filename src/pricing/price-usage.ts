@@ -9,7 +9,7 @@ import { priceScheduleAt } from '../catalog/price-at.js'
 import type { Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 import type { TokenBreakdown, UsageIssue } from './read-usage.js'
-import { TOKEN_FIELDS, addTokens, hasTokens, promptTokens, readCount, readTokens, zeroTokens } from './read-usage.js'
+import { addTokens, hasTokens, promptTokens, readCount, readTokens, zeroTokens } from './read-usage.js'
 
 /** The request's facts: used only where the answer's usage does not say. */
 export interface CostModifiers {
@@ -103,36 +103,36 @@ export function priceUsage (usage: Usage, model: CatalogModel | string, modifier
   // whatever top-level usage the message entries do not explain is priced as a remainder.
   const covered = zeroTokens()
   let sawMessage = false
-  iterations.forEach((raw, i) => {
-    if (!isRecord(raw)) return
+  for (let i = 0; i < iterations.length; i++) {
+    const raw: unknown = iterations[i]
+    if (!isRecord(raw)) continue
     const kind = lineKind(raw.type)
     const tokens = readTokens(raw, `iterations[${i}]`, issues)
     if (kind === 'message' || kind === 'fallback_message') { addTokens(covered, tokens); sawMessage = true }
-    if (!hasTokens(tokens)) return
+    if (!hasTokens(tokens)) continue
     const named = typeof raw.model === 'string' && raw.model !== '' ? raw.model : topId
     const entryModel = named === topId ? topModel : resolve?.(named)
     // Speed belongs to the model the request asked for; an advisor runs at its own standard speed.
     const lineContext = entryModel === topModel ? context : { ...context, speed: undefined, speedFromUsage: false }
     lines.push(priceLine(kind, entryModel, named, tokens, lineContext))
-  })
-  const remainder = zeroTokens()
-  for (const field of TOKEN_FIELDS) remainder[field] = Math.max(0, topTokens[field] - covered[field])
+  }
+  const remainder = sawMessage ? uncovered(topTokens, covered) : topTokens
   if (hasTokens(remainder) || lines.length === 0) {
     lines.push(priceLine(sawMessage ? 'remainder' : 'usage', topModel, topId, remainder, context))
   }
 
-  const serverTools = isRecord(top.server_tool_use) ? top.server_tool_use : {}
-  const webSearches = readCount(serverTools.web_search_requests, 'server_tool_use.web_search_requests', issues)
-  let picoUsd = BigInt(webSearches) * WEB_SEARCH_PICO_USD
+  const webSearches = isRecord(top.server_tool_use) ? readCount(top.server_tool_use.web_search_requests, 'server_tool_use.web_search_requests', issues) : 0
+  let picoUsd = webSearches > 0 ? BigInt(webSearches) * WEB_SEARCH_PICO_USD : 0n
   const tokens = zeroTokens()
   const unpricedTokens = zeroTokens()
   const unpriced: Cost['unpriced'] = []
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as CostLine
     addTokens(tokens, line.tokens)
     if (line.picoUsd !== null) picoUsd += line.picoUsd
     else {
       addTokens(unpricedTokens, line.tokens)
-      if (!unpriced.some((u) => u.model === line.model)) unpriced.push({ model: line.model, reason: line.unpricedReason ?? 'unknown_model' })
+      if (!hasModel(unpriced, line.model)) unpriced.push({ model: line.model, reason: line.unpricedReason ?? 'unknown_model' })
     }
   }
   return { picoUsd, tokens, unpricedTokens, unpriced, webSearches, batch, inferenceGeo, speed, issues, lines }
@@ -151,11 +151,13 @@ function priceLine (kind: LineKind, model: CatalogModel | undefined, named: stri
   const chosen = rowFor(model, tokens, context)
   if ('unpriced' in chosen) return { kind, model: model.id, tokens, picoUsd: null, unpricedReason: chosen.unpriced }
   const { row, which } = chosen
-  const atList = BigInt(tokens.input) * BigInt(row.input) +
-    BigInt(tokens.cacheWrite5m) * BigInt(row.cacheWrite5m) +
-    BigInt(tokens.cacheWrite1h) * BigInt(row.cacheWrite1h) +
-    BigInt(tokens.cacheRead) * BigInt(row.cacheRead) +
-    BigInt(tokens.output) * BigInt(row.output)
+  let atList = 0n
+  if (tokens.input > 0) atList += BigInt(tokens.input) * BigInt(row.input)
+  if (tokens.cacheWrite5m > 0) atList += BigInt(tokens.cacheWrite5m) * BigInt(row.cacheWrite5m)
+  if (tokens.cacheWrite1h > 0) atList += BigInt(tokens.cacheWrite1h) * BigInt(row.cacheWrite1h)
+  if (tokens.cacheRead > 0) atList += BigInt(tokens.cacheRead) * BigInt(row.cacheRead)
+  if (tokens.output > 0) atList += BigInt(tokens.output) * BigInt(row.output)
+  if (!context.batch && !context.us) return { kind, model: model.id, tokens, picoUsd: atList, row: which }
   // ×(1/2 if batch)×(11/10 if US) as one fraction n/20, rounded half up.
   const numerator = (context.batch ? 1n : 2n) * (context.us ? 11n : 10n)
   const picoUsd = (atList * numerator * 2n + 20n) / 40n
@@ -173,6 +175,22 @@ function rowFor (model: CatalogModel, tokens: TokenBreakdown, context: LineConte
   }
   if (schedule.band !== undefined && promptTokens(tokens) > schedule.band.overPromptTokens) return { row: schedule.band.prices, which: 'band' }
   return { row: schedule.base, which: 'base' }
+}
+
+/** Top-level usage the message entries do not account for (never negative). */
+function uncovered (top: TokenBreakdown, covered: TokenBreakdown): TokenBreakdown {
+  return {
+    input: Math.max(0, top.input - covered.input),
+    cacheWrite5m: Math.max(0, top.cacheWrite5m - covered.cacheWrite5m),
+    cacheWrite1h: Math.max(0, top.cacheWrite1h - covered.cacheWrite1h),
+    cacheRead: Math.max(0, top.cacheRead - covered.cacheRead),
+    output: Math.max(0, top.output - covered.output)
+  }
+}
+
+function hasModel (list: Cost['unpriced'], model: string): boolean {
+  for (let i = 0; i < list.length; i++) if ((list[i] as Cost['unpriced'][number]).model === model) return true
+  return false
 }
 
 function lineKind (type: unknown): LineKind {

@@ -35,8 +35,14 @@ export function zeroTokens (): TokenBreakdown {
  *
  * @example readCount(12.2, 'output_tokens', issues) // 13, issues gets { reason: 'fractional' }
  */
-export function readCount (value: unknown, field: string, issues: UsageIssue[]): number {
+export function readCount (value: unknown, field: string, issues: UsageIssue[], prefix = ''): number {
+  // The hot path: a well-formed count costs one check.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
   if (value === undefined || value === null) return 0
+  return repairCount(value, prefix === '' ? field : `${prefix}.${field}`, issues)
+}
+
+function repairCount (value: unknown, field: string, issues: UsageIssue[]): number {
   let number: number
   if (typeof value === 'number') number = value
   else if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
@@ -68,16 +74,15 @@ export function readCount (value: unknown, field: string, issues: UsageIssue[]):
  * (the prompt-caching docs).
  */
 export function readTokens (usage: Record<string, unknown>, prefix: string, issues: UsageIssue[]): TokenBreakdown {
-  const at = (field: string): string => prefix === '' ? field : `${prefix}.${field}`
-  const creation = readCount(usage.cache_creation_input_tokens, at('cache_creation_input_tokens'), issues)
+  const creation = readCount(usage.cache_creation_input_tokens, 'cache_creation_input_tokens', issues, prefix)
   const split = usage.cache_creation
   const hasSplit = isRecord(split) && (split.ephemeral_5m_input_tokens !== undefined || split.ephemeral_1h_input_tokens !== undefined)
   return {
-    input: readCount(usage.input_tokens, at('input_tokens'), issues),
-    cacheWrite5m: hasSplit ? readCount(split.ephemeral_5m_input_tokens, at('cache_creation.ephemeral_5m_input_tokens'), issues) : creation,
-    cacheWrite1h: hasSplit ? readCount(split.ephemeral_1h_input_tokens, at('cache_creation.ephemeral_1h_input_tokens'), issues) : 0,
-    cacheRead: readCount(usage.cache_read_input_tokens, at('cache_read_input_tokens'), issues),
-    output: readCount(usage.output_tokens, at('output_tokens'), issues)
+    input: readCount(usage.input_tokens, 'input_tokens', issues, prefix),
+    cacheWrite5m: hasSplit ? readCount(split.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens', issues, prefix) : creation,
+    cacheWrite1h: hasSplit ? readCount(split.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens', issues, prefix) : 0,
+    cacheRead: readCount(usage.cache_read_input_tokens, 'cache_read_input_tokens', issues, prefix),
+    output: readCount(usage.output_tokens, 'output_tokens', issues, prefix)
   }
 }
 
@@ -87,11 +92,15 @@ export function promptTokens (tokens: TokenBreakdown): number {
 }
 
 export function addTokens (into: TokenBreakdown, add: TokenBreakdown): void {
-  for (const field of TOKEN_FIELDS) into[field] += add[field]
+  into.input += add.input
+  into.cacheWrite5m += add.cacheWrite5m
+  into.cacheWrite1h += add.cacheWrite1h
+  into.cacheRead += add.cacheRead
+  into.output += add.output
 }
 
 export function hasTokens (tokens: TokenBreakdown): boolean {
-  return TOKEN_FIELDS.some((field) => tokens[field] > 0)
+  return tokens.input > 0 || tokens.cacheWrite5m > 0 || tokens.cacheWrite1h > 0 || tokens.cacheRead > 0 || tokens.output > 0
 }
 
 function shortJson (value: unknown): string {
