@@ -6,6 +6,7 @@
 // once its entry has landed, so a poller that sees the lock gone and still no entry knows the
 // leader failed (an error answer, a client gone) and goes upstream at once instead of waiting.
 
+import { randomUUID } from 'node:crypto'
 import type { CacheConfig } from '../config/types.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
@@ -28,12 +29,21 @@ export interface ResponseCache {
   /** Fire and forget: never awaited on the client's path, never throws. */
   store (key: string, entry: CacheEntry, ttlSeconds: number): void
   claim (key: string): Promise<Claim>
+  /**
+   * True the first time `key` is marked within `ttlSeconds`, across every instance sharing the
+   * store. Fails open (true) when the store cannot answer: a mark is for not counting twice, and
+   * counting twice is the lesser fault than not counting at all.
+   */
+  markOnce (key: string, ttlSeconds: number): Promise<boolean>
   health (): 'ok' | 'degraded'
   close (): Promise<void>
 }
 
 const TIMED_OUT = Symbol('timed out')
 const POLL_MS = 20
+const MARK_TIMEOUT_MS = 2000
+const MARK_ATTEMPTS = 5
+const MARK_RETRY_MS = 100
 
 function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined
@@ -154,6 +164,18 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const entry = await pollForEntry(key, Date.now() + lockWaitMs)
       done(entry)
       return { role: 'follower', entry }
+    },
+    async markOnce (key, ttlSeconds) {
+      // Nobody waits on a mark (it follows a finished download), so a store that does not answer
+      // is asked again; the caller's token tells a lost reply to our own SET from someone else's.
+      const token = randomUUID()
+      for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
+        const marked = await timed(store.markOnce(key, ttlSeconds * 1000, token), MARK_TIMEOUT_MS)
+        if (marked === true || marked === false) return marked
+        await sleep(MARK_RETRY_MS * (attempt + 1))
+      }
+      // Still no answer: count it (possibly twice) rather than drop it.
+      return true
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'

@@ -29,7 +29,7 @@ function recorder (): { seen: string[]; hooks: { onOperation: (operation: CacheO
 /** A store whose every call hangs: what a Redis that stopped answering looks like. */
 function hangingStore (): CacheStore {
   const never = new Promise<never>(() => {})
-  return { kind: 'redis', get: () => never, set: () => never, acquireLock: () => never, releaseLock: async () => {}, isLocked: () => never, health: () => 'ok', close: async () => {} }
+  return { kind: 'redis', get: () => never, set: () => never, acquireLock: () => never, releaseLock: async () => {}, isLocked: () => never, markOnce: () => never, health: () => 'ok', close: async () => {} }
 }
 
 const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
