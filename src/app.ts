@@ -16,6 +16,7 @@ import { countTokensRoutes } from './server/routes/count-tokens.js'
 import { modelsRoutes } from './server/routes/models.js'
 import { batchesRoutes } from './server/routes/batches.js'
 import { passthroughRoutes } from './server/routes/passthrough.js'
+import { batchResultsRoutes } from './server/routes/batch-results.js'
 import { explainRoutes } from './server/routes/explain.js'
 import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
@@ -64,7 +65,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
-  // Messages bodies are parsed once, by our own guard: keep the text (style.md §3.4, no Ajv coercion).
+  // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
@@ -83,6 +84,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
+  await app.register(batchResultsRoutes, routeDeps)
   await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {

@@ -4,7 +4,7 @@
 
 /**
  * Prices in integer micro-USD per million tokens, which is the same number as pico-USD per token:
- * $3/MTok = 3_000_000. Integers keep money math exact (style.md §3.7.6).
+ * $3/MTok = 3_000_000. Integers keep money math exact.
  */
 export interface PriceRow {
   input: number
@@ -25,6 +25,8 @@ export interface PriceSchedule {
   band?: { overPromptTokens: number; prices: PriceRow }
   /** `speed: "fast"` prices; they apply across the whole context window. */
   fast?: PriceRow
+  /** Fast mode is offered but its price is not known: fast tokens are counted as unpriced. */
+  fastUnknown?: true
 }
 
 export interface ModelCapabilities {
