@@ -83,7 +83,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })

@@ -12,6 +12,7 @@ import { recordOutcome } from './metrics/record.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
+import { redactCredentials } from './redact.js'
 
 async function main (): Promise<void> {
   const envResult = readEnv(process.env)
@@ -23,7 +24,7 @@ async function main (): Promise<void> {
   const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
   const loaded = await load()
   if ('issues' in loaded) {
-    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${redactCredentials(issue.message)}\n`)
     process.exit(1)
   }
   for (const warning of loaded.config.warnings) process.stderr.write(`thriftline: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
@@ -90,6 +91,16 @@ function packageVersion (): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thriftline: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`thriftline: failed to start: ${startupFailure(err, process.env.LOG_LEVEL)}\n`)
   process.exit(1)
 })
+
+/**
+ * One line an operator can act on (`listen EADDRINUSE: address already in use 0.0.0.0:8080`),
+ * credentials masked; the stack only at LOG_LEVEL debug or trace, where a developer wants it.
+ */
+function startupFailure (err: unknown, logLevel: string | undefined): string {
+  const verbose = logLevel === 'debug' || logLevel === 'trace'
+  const text = err instanceof Error ? (verbose ? err.stack ?? err.message : err.message) : String(err)
+  return redactCredentials(verbose ? text : text.replace(/\s*\n\s*/g, ' '))
+}

@@ -80,7 +80,7 @@ function routeOf (url: string | undefined): RouteName {
   if (url === '/v1/messages/count_tokens') return 'count_tokens'
   if (url.startsWith('/v1/models')) return 'models'
   if (url.startsWith('/v1/messages/batches')) return 'batches'
-  if (url === '/v1/gateway/explain') return 'explain'
+  if (url === '/v1/gateway/explain' || url === '/admin/explain') return 'explain'
   if (url === '/v1/*') return 'passthrough'
   return 'other'
 }

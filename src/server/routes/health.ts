@@ -1,6 +1,7 @@
 // Liveness, readiness and Claude Code's connection warm-up.
 
 import type { FastifyInstance } from 'fastify'
+import { redactCredentials } from '../../redact.js'
 
 export interface HealthDeps {
   /** Cache health for /readyz: the gateway serves (uncached) when it is degraded. */
@@ -16,7 +17,7 @@ export async function healthRoutes (app: FastifyInstance, deps: HealthDeps): Pro
     const body = {
       status: closing ? 'shutting_down' : 'ready',
       config: { path: config.source.path, loaded_at: new Date(config.source.loadedAtMs).toISOString() },
-      upstream: config.upstream.url,
+      upstream: redactCredentials(config.upstream.url),
       cache: deps.cacheHealth()
     }
     return reply.code(closing ? 503 : 200).send(body)
