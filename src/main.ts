@@ -51,6 +51,11 @@ async function main (): Promise<void> {
     bodyLimitBytes: env.bodyLimitBytes,
     publicUrl: env.publicUrl
   })
+  // A Redis outage and its end, logged once each with the reason (never per failed command).
+  cache.watchAvailability((state) => {
+    if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')
+    else app.log.warn({ cacheStore: cache.kind, reason: redactCredentials(state.reason) }, 'cache store unavailable; requests are served uncached until it returns')
+  })
   const watcher = watchConfig({
     path: env.configPath,
     holder,

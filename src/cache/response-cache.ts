@@ -6,10 +6,15 @@
 import type { CacheConfig } from '../config/types.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
-import type { CacheStore } from './store.js'
+import type { CacheStore, StoreAvailability } from './store.js'
 
 export type CacheOperation = 'get' | 'set' | 'lock'
-export type OperationResult = 'hit' | 'miss' | 'stored' | 'skipped' | 'error' | 'timeout'
+/**
+ * get: hit | miss; set: stored | skipped (too large to keep); lock: acquired | contended (another
+ * instance leads). Any operation: error (the store failed) | timeout. A failure is never counted
+ * as a miss or a success.
+ */
+export type OperationResult = 'hit' | 'miss' | 'stored' | 'skipped' | 'acquired' | 'contended' | 'error' | 'timeout'
 
 export interface CacheHooks {
   onOperation?: (operation: CacheOperation, result: OperationResult, seconds: number) => void
@@ -26,6 +31,8 @@ export interface ResponseCache {
   store (key: string, entry: CacheEntry, ttlSeconds: number): void
   claim (key: string): Promise<Claim>
   health (): 'ok' | 'degraded'
+  /** The store's connection going down and coming back, once per change (for the logs). */
+  watchAvailability (listener: (state: StoreAvailability) => void): void
   close (): Promise<void>
 }
 
@@ -74,7 +81,13 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
     const startedAt = performance.now()
     const pending = writing.get(key)
     if (pending !== undefined) { report('get', 'hit', startedAt); return pending }
-    const value = await timed(store.get(key), config().operationTimeoutMs)
+    let value: Buffer | null | typeof TIMED_OUT
+    try {
+      value = await timed(store.get(key), config().operationTimeoutMs)
+    } catch {
+      report('get', 'error', startedAt)
+      return null
+    }
     if (value === TIMED_OUT) { report('get', 'timeout', startedAt); return null }
     const entry = value === null ? null : decode(value)
     report('get', entry === null ? 'miss' : 'hit', startedAt)
@@ -100,7 +113,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
       writing.set(key, entry)
       timed(store.set(key, value, ttlSeconds), operationTimeoutMs)
-        .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'error', startedAt))
+        .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'skipped', startedAt))
         .catch(() => report('set', 'error', startedAt))
         .finally(() => { if (writing.get(key) === entry) writing.delete(key) })
     },
@@ -119,14 +132,20 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
         settle(entry)
       }
       const startedAt = performance.now()
-      const locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
-      report('lock', locked === TIMED_OUT ? 'timeout' : locked ? 'stored' : 'miss', startedAt)
-      if (locked === TIMED_OUT || locked) {
+      let locked: boolean | typeof TIMED_OUT | 'failed'
+      try {
+        locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
+      } catch {
+        locked = 'failed'
+      }
+      report('lock', locked === TIMED_OUT ? 'timeout' : locked === 'failed' ? 'error' : locked ? 'acquired' : 'contended', startedAt)
+      // Without a working lock, lead (go upstream) as if there were no cache.
+      if (locked !== false) {
         return {
           role: 'leader',
           settle: (entry) => {
             done(entry)
-            if (locked === true) void store.releaseLock(key)
+            if (locked === true) store.releaseLock(key).catch(() => { report('lock', 'error', performance.now()) })
           }
         }
       }
@@ -134,6 +153,9 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const entry = await pollForEntry(key, Date.now() + lockWaitMs)
       done(entry)
       return { role: 'follower', entry }
+    },
+    watchAvailability (listener) {
+      store.watchAvailability?.(listener)
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'

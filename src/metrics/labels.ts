@@ -37,3 +37,12 @@ const KNOWN_ERROR_TYPES = new Set([
 export function errorTypeLabel (type: string): string {
   return KNOWN_ERROR_TYPES.has(type) ? type : 'other'
 }
+
+/**
+ * The `code` of an upstream error: the HTTP status the client got, or `stream_error` when the error
+ * came after a 2xx had begun (a stream cut or an `event: error` mid-stream): "200" there would read
+ * as a success.
+ */
+export function errorCodeLabel (status: number): string {
+  return status >= 200 && status < 300 ? 'stream_error' : String(status)
+}

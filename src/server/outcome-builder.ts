@@ -74,7 +74,8 @@ export function plainOutcome (request: FastifyRequest, status: number): RequestO
   }
 }
 
-function routeOf (url: string | undefined): RouteName {
+/** The `route` label of every metric (requests, durations, in-flight): one name per route, whatever the path. */
+export function routeOf (url: string | undefined): RouteName {
   if (url === undefined) return 'other'
   if (url === '/v1/messages') return 'messages'
   if (url === '/v1/messages/count_tokens') return 'count_tokens'

@@ -6,7 +6,7 @@ import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-reques
 import { StreamAccumulator } from '../../messages/stream-accumulator.js'
 import { trailingUsage } from '../../messages/usage.js'
 import { planRoute } from '../route-plan.js'
-import { forwardWithFallback } from '../../upstream/forward.js'
+import { forwardWithFallback, hopsBefore } from '../../upstream/forward.js'
 import { readBody } from '../../upstream/read-body.js'
 import type { ForwardResult } from '../../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../upstream/headers.js'
@@ -28,6 +28,7 @@ import { clientGoneOf } from '../request-context.js'
 import type { RouteDeps } from '../route-deps.js'
 import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
 import type { RequestOutcome } from '../outcome.js'
+import { CLIENT_CLOSED_STATUS } from '../outcome.js'
 import { prepareCache, serveHit } from '../cache-flow.js'
 import type { CacheContext } from '../cache-flow.js'
 
@@ -92,8 +93,10 @@ async function exchange (
       signal
     }, plan.candidates)
   } catch (err) {
-    outcome.status = isGatewayError(err) ? err.status : 502
+    outcome.status = signal.aborted ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 502
     outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
+    // The hops walked before the last candidate failed too.
+    outcome.fallbacks = hopsBefore(err)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
     deps.outcomes.record(outcome)
     throw err
@@ -115,7 +118,9 @@ async function exchange (
     try {
       bytes = await readBody(forwarded.response.body)
     } catch (err) {
-      // The client went away (the abort ends the body) or the upstream broke mid-body.
+      // The client went away (the abort ends the body) or the upstream broke mid-body; either
+      // way the upstream's status never reached the client.
+      outcome.status = signal.aborted ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 502
       outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
       outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
       deps.outcomes.record(outcome)
