@@ -14,6 +14,9 @@ import type { Metrics } from '../../src/metrics/registry.js'
 import { startRedis } from '../helpers/redis-server.js'
 import type { TestRedis } from '../helpers/redis-server.js'
 import type { CacheConfig } from '../../src/config/types.js'
+import Anthropic from '@anthropic-ai/sdk'
+import { createSimulator } from '../../src/simulator/server.js'
+import { startGatewayProcess } from '../helpers/gateway-process.js'
 
 let redis: TestRedis
 let cacheConfig: CacheConfig
@@ -91,5 +94,30 @@ test('Redis down: reads, writes and locks count as errors, once each; the outage
     assert.equal((recovered['operations{get:miss}'] ?? 0) - (after['operations{get:miss}'] ?? 0), 1, 'a real miss again')
   } finally {
     await cache.close()
+  }
+})
+
+test('the gateway process logs a Redis outage once when it starts, with the reason, and once when it ends', { timeout: 60_000 }, async () => {
+  const sim = await createSimulator()
+  const gw = await startGatewayProcess({ ANTHROPIC_UPSTREAM_URL: sim.url, REDIS_URL: redis.url, LOG_LEVEL: 'info' })
+  const logLines = (): Array<Record<string, unknown>> => gw.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+  const named = (msg: string): Array<Record<string, unknown>> => logLines().filter((line) => line.msg === msg)
+  try {
+    await until(() => named('cache store available').length === 1, 'the connection to be logged')
+    await redis.kill()
+    await until(() => named('cache store unavailable; requests are served uncached until it returns').length === 1, 'the outage to be logged')
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'sk-log', maxRetries: 0, defaultHeaders: { 'anthropic-version': '2023-06-01' } })
+    for (let i = 0; i < 5; i++) await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: `during outage ${i}` }] }, { headers: { 'x-gateway-cache': 'on' } })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const down = named('cache store unavailable; requests are served uncached until it returns')
+    assert.equal(down.length, 1, 'once, not per failed command or reconnection attempt')
+    assert.equal(down[0]?.level, 40, 'a warning')
+    assert.match(String(down[0]?.reason), /\S/)
+    await redis.start()
+    await until(() => named('cache store available').length === 2, 'the recovery to be logged')
+    assert.equal(named('cache store unavailable; requests are served uncached until it returns').length, 1)
+  } finally {
+    await gw.stop()
+    await sim.close()
   }
 })
