@@ -31,7 +31,7 @@ export function statusClass (status: number): string {
 const KNOWN_ERROR_TYPES = new Set([
   'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
   'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error',
-  'timeout', 'connect_error', 'protocol_error', 'stream_error', 'client_closed'
+  'timeout', 'connect_error', 'protocol_error', 'stream_error', 'stream_truncated', 'client_closed'
 ])
 
 export function errorTypeLabel (type: string): string {
