@@ -9,6 +9,8 @@ import { buildApp } from './app.js'
 import { installShutdown } from './server/shutdown.js'
 import { createMetrics } from './metrics/registry.js'
 import { recordOutcome } from './metrics/record.js'
+import type { MoneyLog } from './metrics/record.js'
+import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
@@ -41,10 +43,16 @@ async function main (): Promise<void> {
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
   }, () => holder.current().cache, metrics)
 
+  // The app's logger exists only once buildApp returns; money warnings go through it.
+  let appLog: MoneyLog | undefined
+  const moneyLog: MoneyLog = { warn: (fields, message) => appLog?.warn(fields, message) }
   const app = await buildApp({
     config: holder.current,
     upstream,
-    outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
+    outcomes: {
+      record: (outcome) => recordOutcome(metrics, outcome, holder.current(), moneyLog),
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, holder.current(), moneyLog)
+    },
     cache,
     metrics,
     metricsOnMainPort: env.metricsPort === null,
@@ -59,6 +67,7 @@ async function main (): Promise<void> {
     bodyLimitBytes: env.bodyLimitBytes,
     publicUrl: env.publicUrl
   })
+  appLog = app.log
   // A Redis outage and its end, logged once each with the reason (never per failed command).
   cache.watchAvailability((state) => {
     if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')

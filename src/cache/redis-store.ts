@@ -18,6 +18,7 @@ export interface RedisStoreOptions {
 }
 
 const LOCK_PREFIX = 'thriftline:lock:'
+const ONCE_PREFIX = 'thriftline:once:'
 
 export function createRedisStore (options: RedisStoreOptions): CacheStore {
   const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', {
@@ -51,8 +52,16 @@ export function createRedisStore (options: RedisStoreOptions): CacheStore {
     async acquireLock (key, ttlMs) {
       return (await guarded(client.set(LOCK_PREFIX + key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'))) === 'OK'
     },
+    async markOnce (key, ttlMs, token) {
+      if ((await guarded(client.set(ONCE_PREFIX + key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'))) === 'OK') return true
+      // Set already: by this caller on a try whose reply timed out, or by someone else.
+      return (await guarded(client.get(ONCE_PREFIX + key))) === token
+    },
     async releaseLock (key) {
       await guarded(client.del(LOCK_PREFIX + key))
+    },
+    async isLocked (key) {
+      return (await guarded(client.exists(LOCK_PREFIX + key))) === 1
     },
     watchAvailability: availability.watch,
     health () {

@@ -16,6 +16,13 @@ export interface CacheStore {
   /** Cross-instance stampede lock: true when this caller holds it. */
   acquireLock (key: string, ttlMs: number): Promise<boolean>
   releaseLock (key: string): Promise<void>
+  /** Whether someone holds the lock now. */
+  isLocked (key: string): Promise<boolean>
+  /**
+   * Marks `key` for `ttlMs` with the caller's `token`: true when this token holds the mark (it set
+   * it now, or on an earlier try whose answer was lost), false when another token does.
+   */
+  markOnce (key: string, ttlMs: number, token: string): Promise<boolean>
   health (): 'ok' | 'degraded'
   /**
    * Calls `listener` with the current state when it is known, then once per change (down → up,

@@ -2,6 +2,7 @@
 
 import type { Usage } from '../types/anthropic.js'
 import type { FallbackHop } from '../upstream/forward.js'
+import type { BatchSpend } from '../pricing/batch-results.js'
 
 export type RouteName = 'messages' | 'count_tokens' | 'models' | 'batches' | 'files' | 'passthrough' | 'explain' | 'other'
 export type CacheResult = 'hit' | 'miss' | 'bypass'
@@ -41,4 +42,6 @@ export const CLIENT_CLOSED_STATUS = 499
 
 export interface OutcomeSink {
   record (outcome: RequestOutcome): void
+  /** A batch's results, priced once per batch id; absent = batch spend is not recorded. */
+  recordBatch? (spend: BatchSpend, tenant: string | null): void
 }
