@@ -65,6 +65,8 @@ export function createUpstreamReachability (options: ReachabilityOptions): Upstr
     probing = true
     const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
     const socket = connect({ host: target.hostname.replace(/^\[|\]$/g, ''), port })
+    // A probe never keeps the process alive (tests, shutdown).
+    socket.unref()
     const done = (error: string | null): void => {
       if (!probing) return
       probing = false
