@@ -14,6 +14,7 @@ import type { Metrics } from '../../src/metrics/registry.js'
 import { startRedis } from '../helpers/redis-server.js'
 import type { TestRedis } from '../helpers/redis-server.js'
 import type { CacheConfig } from '../../src/config/types.js'
+import type { Message } from '../../src/types/anthropic.js'
 import Anthropic from '@anthropic-ai/sdk'
 import { createSimulator } from '../../src/simulator/server.js'
 import { startGatewayProcess } from '../helpers/gateway-process.js'
@@ -47,7 +48,7 @@ async function counts (metrics: Metrics): Promise<Record<string, number>> {
   return out
 }
 
-const MESSAGE = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } as const
+const MESSAGE: Message = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }
 
 test('Redis down: reads, writes and locks count as errors, once each; the outage is reported once each way', { timeout: 60_000 }, async () => {
   const metrics = createMetrics({ defaultMetrics: false, version: 'test' })
@@ -68,7 +69,7 @@ test('Redis down: reads, writes and locks count as errors, once each; the outage
     const claim = await cache.claim('k1')
     assert.equal(claim.role, 'leader', 'a failed lock leads (goes upstream)')
     if (claim.role === 'leader') claim.settle(null)
-    cache.store('k1', newEntry(MESSAGE as never, 'json', Date.now()), 60)
+    cache.store('k1', newEntry(MESSAGE, 'json', Date.now()), 60)
     await new Promise((resolve) => setTimeout(resolve, 100))
     const after = await counts(metrics)
     const delta = (key: string): number => (after[key] ?? 0) - (before[key] ?? 0)
