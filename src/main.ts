@@ -48,6 +48,9 @@ async function main (): Promise<void> {
     adminToken: env.adminToken,
     logger: { level: env.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     bodyLimitBytes: env.bodyLimitBytes,
+    ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
+    timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
+    upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
     publicUrl: env.publicUrl
   })
   const watcher = watchConfig({

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../errors.js'
 import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
+import { RefusedBody } from './read-json-body.js'
 
 /** Fastify's own errors, as the client's mistakes they are. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
@@ -31,6 +32,8 @@ export function toGatewayErrorFromAny (err: unknown): GatewayError {
 export function sendGatewayError (reply: FastifyReply, requestId: string, err: GatewayError): FastifyReply {
   reply.code(err.status).header('content-type', 'application/json').header('x-gateway-request-id', requestId)
   if (!err.retryable) reply.header('x-should-retry', 'false')
+  // Room in the body budget comes back as soon as other answers are over.
+  if (err.code === 'TL_ERR_BUSY') reply.header('retry-after', '1')
   return reply.send(errorEnvelope(err.type, err.message, requestId))
 }
 
@@ -90,8 +93,10 @@ export function registerErrorHandler (app: FastifyInstance): void {
       request.log.debug({ code: gatewayError.code }, 'client went away')
       return reply
     }
-    if (gatewayError.status >= 500) request.log.error({ err }, 'request failed')
+    if (gatewayError.status >= 500 && gatewayError.code !== 'TL_ERR_BUSY') request.log.error({ err }, 'request failed')
     else request.log.debug({ code: gatewayError.code }, gatewayError.message)
+    // Fastify closes the connection after a refused body; one read to its end leaves it usable.
+    if (err instanceof RefusedBody && err.drained) reply.removeHeader('connection')
     return sendGatewayError(reply, request.id, gatewayError)
   })
   app.setNotFoundHandler((request, reply) => {

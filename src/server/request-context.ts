@@ -9,6 +9,7 @@ import type { RuntimeConfig } from '../config/types.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
+import type { BodyBudget } from './body-budget.js'
 import type { OutcomeSink } from './outcome.js'
 import { plainOutcome } from './outcome-builder.js'
 
@@ -20,6 +21,8 @@ export interface RequestContext {
   hasOutcome: boolean
   /** Made by a route that waits on the upstream (clientGoneOf): aborted if the client leaves first. */
   clientGone: ClientGone | null
+  /** Bytes of this request's body held against the body budget; given back when the response is over. */
+  bufferedBytes: number
 }
 
 declare module 'fastify' {
@@ -33,13 +36,14 @@ export interface LifecycleOptions {
   isClosing: () => boolean
   outcomes: OutcomeSink
   inflight: CountingGauge<'route'> | null
+  budget: BodyBudget
 }
 
 /** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
 const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
 
 export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
-  const { currentConfig, isClosing, outcomes, inflight } = options
+  const { currentConfig, isClosing, outcomes, inflight, budget } = options
   app.decorateRequest('gw', null as unknown as RequestContext)
   app.addHook('onRequest', (request, reply, done) => {
     if (isClosing()) {
@@ -47,7 +51,7 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
-    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0 }
     request.gw = gw
     const url = request.routeOptions.url
     const route = url ?? 'unmatched'
@@ -57,6 +61,10 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
     raw.once('close', () => {
       if (!raw.writableFinished) gw.clientGone?.abort()
       inflight?.dec({ route })
+      if (gw.bufferedBytes !== 0) {
+        budget.release(gw.bufferedBytes)
+        gw.bufferedBytes = 0
+      }
       // Gateway errors, models, batches, explain: every answered client request is counted once.
       if (!gw.hasOutcome && raw.writableFinished && !OPERATIONAL_ROUTES.has(url ?? '')) outcomes.record(plainOutcome(request, reply.statusCode))
     })
