@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
 import type { BodyBudget } from './body-budget.js'
+import { originFormTarget } from './request-target.js'
 import type { OutcomeSink } from './outcome.js'
 import { plainOutcome } from './outcome-builder.js'
 
@@ -68,6 +69,13 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       // Gateway errors, models, batches, explain: every answered client request is counted once.
       if (!gw.hasOutcome && raw.writableFinished && !OPERATIONAL_ROUTES.has(url ?? '')) outcomes.record(plainOutcome(request, reply.statusCode))
     })
+    // Routes forward `request.url`: it must be origin-form without dot-segments (request-target.ts).
+    const target = originFormTarget(request.url)
+    if (target === null) {
+      done(new GatewayError('TL_ERR_INVALID_PATH', 'The request target must be a path without "." or ".." segments (encoded or not).'))
+      return
+    }
+    if (target !== request.url) request.raw.url = target
     done()
   })
 }
