@@ -52,6 +52,7 @@ export interface AppDeps {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
+export const DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES = 32 * 1024 * 1024
 
 /** `gw_<random per app><counter>`: unique across instances, without a UUID per request. */
 function requestIds (): () => string {
@@ -101,7 +102,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     cache: deps.cache ?? null,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
-    publicUrl: deps.publicUrl ?? null
+    publicUrl: deps.publicUrl ?? null,
+    upstreamBufferLimitBytes: deps.upstreamBufferLimitBytes ?? DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES
   }
   await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)

@@ -13,12 +13,16 @@ export type RelayEnd = 'ended' | 'client_gone' | 'upstream_failed'
 
 const LOST = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream connection was lost mid-stream.' } }))
 
-export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void): Promise<RelayEnd> {
-  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, resolve).start() })
+/** `onSideError`: `onChunk` threw; it is not called again, and the relay goes on. */
+export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void, onSideError: (err: unknown) => void = ignore): Promise<RelayEnd> {
+  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, onSideError, resolve).start() })
 }
+
+function ignore (): void {}
 
 class SseRelay {
   #settled = false
+  #sideFailed = false
   readonly #onData: (chunk: Buffer) => void
   readonly #onDrain: () => void
   readonly #onClose: () => void
@@ -27,6 +31,7 @@ class SseRelay {
     private readonly raw: ServerResponse,
     private readonly body: Readable,
     private readonly onChunk: (chunk: Buffer) => void,
+    private readonly onSideError: (err: unknown) => void,
     private readonly resolve: (end: RelayEnd) => void
   ) {
     this.#onData = this.data.bind(this)
@@ -44,7 +49,14 @@ class SseRelay {
 
   private data (chunk: Buffer): void {
     if (!this.raw.write(chunk)) this.body.pause()
-    this.onChunk(chunk)
+    if (this.#sideFailed) return
+    try {
+      this.onChunk(chunk)
+    } catch (err) {
+      // The side parser is ours, not the upstream's: the bytes keep flowing, unparsed.
+      this.#sideFailed = true
+      this.onSideError(err)
+    }
   }
 
   private drain (): void {

@@ -9,6 +9,8 @@
 //   x-sim-latency-ms: N                              delay before the response headers
 //   x-sim-event-delay-ms: N                          delay between SSE events
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
+//   x-sim-chunk-bytes: N                             pad every text chunk to N characters: huge answers
+//                                                    (N × output tokens) and huge single events
 //   x-sim-scenario: text|tool_use|thinking           shape of the reply, default text
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
@@ -36,6 +38,8 @@ export interface Behaviour {
   latencyMs: number
   eventDelayMs: number
   outputTokens: number
+  /** Pad each text chunk to this many characters; null = the plain words. */
+  chunkBytes: number | null
   scenario: Scenario
   errorAfterEvents: number | null
   hang: Hang | null
@@ -50,6 +54,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   latencyMs: 0,
   eventDelayMs: 0,
   outputTokens: 12,
+  chunkBytes: null,
   scenario: 'text',
   errorAfterEvents: null,
   hang: null,
@@ -114,6 +119,7 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       latencyMs: int(headers, 'x-sim-latency-ms') ?? 0,
       eventDelayMs: int(headers, 'x-sim-event-delay-ms') ?? 0,
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
+      chunkBytes: int(headers, 'x-sim-chunk-bytes', 1),
       scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
       hang: oneOf(headers, 'x-sim-hang', ['headers', 'body', 'reset'] as const),
