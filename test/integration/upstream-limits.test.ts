@@ -80,3 +80,18 @@ test('a streamed answer within the limits is still stored and replayed', async (
   for (let i = 0; i < 20 && await send() !== 'hit'; i++) await new Promise((resolve) => setTimeout(resolve, 50))
   assert.equal(await send(), 'hit')
 })
+
+test('the buffered routes (models, batches) relay an answer past the limit unedited, whole', async (t) => {
+  const { createServer } = await import('node:http')
+  const models = JSON.stringify({ data: Array.from({ length: 2000 }, (_, i) => ({ type: 'model', id: `m-${i}`, display_name: 'x'.repeat(50) })), has_more: false })
+  const upstream = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(models))
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => upstream.close(resolve)))
+  const address = upstream.address()
+  const own = await startGateway({ upstreamUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, deps: { upstreamBufferLimitBytes: LIMIT } })
+  t.after(() => own.close())
+  assert.ok(models.length > 2 * LIMIT)
+  const res = await request(`${own.url}/v1/models`, { headers: HEADERS })
+  assert.equal(res.statusCode, 200)
+  assert.equal(await res.body.text(), models)
+})
