@@ -12,6 +12,10 @@ import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 import { rawExchange, requestHead } from '../helpers/raw-http.js'
+import { runGatewayExpectingFailure, startGatewayProcess } from '../helpers/gateway-process.js'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const BUDGET = 1024 * 1024
 const TIMEOUTS = { headersMs: 400, requestMs: 800, keepAliveMs: 400 }
@@ -149,4 +153,26 @@ test('an idle keep-alive connection is closed after the keep-alive timeout', asy
 test('a slow upstream is not the client\'s timeout: an answer taking longer than the request timeout still arrives', async () => {
   const res = await post('/v1/messages', messageOfSize(500), { 'x-sim-latency-ms': String(TIMEOUTS.requestMs + 600) })
   assert.equal(res.status, 200)
+})
+
+test('the process reads the limits from its environment; an empty policy file stops start-up', async () => {
+  const child = await startGatewayProcess({ ANTHROPIC_UPSTREAM_URL: sim.url, REQUEST_BUFFER_BUDGET_BYTES: '2000', HEADERS_TIMEOUT_MS: '300', REQUEST_TIMEOUT_MS: '600' })
+  try {
+    const tooBig = await request(`${child.url}/v1/messages`, { method: 'POST', body: messageOfSize(3000), headers: HEADERS })
+    assert.equal(tooBig.statusCode, 413)
+    assert.match((await tooBig.body.json() as ErrorBody).error.message, /hold in memory \(2000 bytes\)/)
+    const slow = await rawExchange(child.url, 'GET /v1/models HTTP/1.1\r\nhost: x\r\n', { timeoutMs: 3000 })
+    assert.deepEqual([slow.end, slow.statuses[0]], ['closed', 408])
+  } finally {
+    await child.stop()
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-empty-'))
+  try {
+    await writeFile(join(dir, 'gateway.yaml'), '# nothing yet\n')
+    const { code, output } = await runGatewayExpectingFailure({ GATEWAY_CONFIG: join(dir, 'gateway.yaml') })
+    assert.equal(code, 1)
+    assert.match(output, /no YAML document/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 })
