@@ -69,6 +69,12 @@ export function failHijacked (request: FastifyRequest, reply: FastifyReply, err:
  */
 export function answerClientError (err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
+  // An answer already under way on this connection (a pass-through upload that outlived the
+  // request timeout while its response streams): another status line would corrupt it; cut it.
+  if ((socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true) {
+    socket.destroy()
+    return
+  }
   const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'The request headers are larger than the gateway accepts.']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
