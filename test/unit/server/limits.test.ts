@@ -18,7 +18,7 @@ test('the body budget admits while there is room, refuses without reserving, and
 })
 
 const DEFAULT_BUDGETS: Array<[number, number]> = [
-  [4096 * MiB, Math.floor(4096 * MiB / 6)],
+  [4096 * MiB, 512 * MiB],
   [256 * MiB, 64 * MiB],
   [64 * 1024 * MiB, 1024 * MiB]
 ]
