@@ -7,8 +7,10 @@
 
 /** The origin-form target, or null when it must be refused. */
 export function originFormTarget (url: string): string | null {
+  // The usual target (`/v1/messages`, `/v1/messages?beta=true`) has nothing to look at: no allocation.
+  if (url.charCodeAt(0) === 47 /* / */ && url.indexOf('.') < 0 && url.indexOf('%') < 0 && url.indexOf('\\') < 0) return url
   let target = url
-  if (url.charCodeAt(0) !== 47 /* / */) {
+  if (url.charCodeAt(0) !== 47) {
     const match = /^https?:\/\/[^/?#]*/i.exec(url)
     if (match === null) return null // authority-form, asterisk-form, garbage
     target = url.slice(match[0].length)
@@ -16,7 +18,6 @@ export function originFormTarget (url: string): string | null {
   }
   const queryAt = target.indexOf('?')
   const path = queryAt < 0 ? target : target.slice(0, queryAt)
-  // The usual path (`/v1/messages`, `/v1/models/claude-…`) has no dot-segment to look for.
   if (path.indexOf('.') < 0 && path.indexOf('%') < 0 && path.indexOf('\\') < 0) return target
   return hasDotSegment(path) ? null : target
 }
