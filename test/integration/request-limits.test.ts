@@ -63,6 +63,21 @@ test('bodies past the global budget are refused with 503 overloaded_error (retry
   assert.equal((await post('/v1/messages', body)).status, 200)
 })
 
+test('a client that goes away mid-body gives its share of the budget back', async () => {
+  const body = messageOfSize(Math.floor(BUDGET * 0.9))
+  await rawExchange(gw.url, requestHead('POST', '/v1/messages', { ...HEADERS, 'content-length': Buffer.byteLength(body) }), {
+    body: body.slice(0, 1000),
+    timeoutMs: 300
+  })
+  // Its reservation must not outlive it: a body of the same size fits again.
+  let status = 0
+  for (let i = 0; i < 20 && status !== 200; i++) {
+    status = (await post('/v1/messages', body)).status
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  assert.equal(status, 200)
+})
+
 test('a body the budget could never hold is 413 request_too_large, even within its route\'s limit (batches: 256 MiB)', async () => {
   const batch = JSON.stringify({ requests: [{ custom_id: 'a', params: JSON.parse(messageOfSize(2 * BUDGET)) as unknown }] })
   const res = await post('/v1/messages/batches', batch)
