@@ -67,6 +67,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   if (timeoutsIssue !== null) throw new Error(timeoutsIssue)
   const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
   const budget = new BodyBudget(deps.bodyBudgetBytes ?? defaultBodyBudgetBytes(getHeapStatistics().heap_size_limit))
+  deps.metrics?.watchRequestBuffer(budget)
   const app = Fastify({
     // Passed to http.createServer: Node validates the two timeouts together there.
     http: {

@@ -61,6 +61,9 @@ test('bodies past the global budget are refused with 503 overloaded_error (retry
   // Everything was given back: the same body is admitted again, one at a time.
   assert.equal((await post('/v1/messages', body)).status, 200)
   assert.equal((await post('/v1/messages', body)).status, 200)
+  const scrape = await gw.scrape()
+  assert.match(scrape, new RegExp(`llm_gateway_request_buffer_bytes\\{type="limit"\\} ${BUDGET}\n`))
+  assert.match(scrape, /llm_gateway_request_buffer_bytes\{type="used"\} 0\n/)
 })
 
 test('a client that goes away mid-body gives its share of the budget back', async () => {
