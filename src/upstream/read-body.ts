@@ -29,7 +29,11 @@ export type BoundedBody =
  * much arrived) is not held whole. A broken answer rejects as readBody's does.
  */
 export function readBodyUpTo (body: Readable, limit: number, declaredLength: number): Promise<BoundedBody> {
-  if (declaredLength > limit) return Promise.resolve({ complete: false, head: [] })
+  if (declaredLength > limit) {
+    // Until the relay takes the body over, an error must not go unheard (it would crash).
+    body.on('error', ignore)
+    return Promise.resolve({ complete: false, head: [] })
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let received = 0
