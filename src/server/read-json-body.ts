@@ -54,13 +54,13 @@ class BodyRead {
     const header = request.headers['content-length']
     this.#declared = header === undefined ? Number.NaN : Number(header)
     payload.on('error', this.#onError)
+    payload.on('data', this.#onData)
+    payload.on('end', this.#onEnd)
     if (this.#declared > limit) {
       this.refuse(this.tooLarge())
     } else if (this.#declared > 0 && !this.reserve(this.#declared)) {
       this.refuse(this.overBudget(this.#declared))
     }
-    payload.on('data', this.#onData)
-    payload.on('end', this.#onEnd)
   }
 
   onData (chunk: Buffer): void {

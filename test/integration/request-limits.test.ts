@@ -119,6 +119,16 @@ test('a body over the limit is read to its end before the connection closes: the
   assert.equal((JSON.parse(res.body) as ErrorBody).error.type, 'request_too_large')
 })
 
+test('a body too large to be worth reading to its end is answered at once, and the connection closed', async () => {
+  const res = await rawExchange(gw.url, requestHead('POST', '/v1/messages', { ...HEADERS, 'content-length': 4 * BUDGET + 100 * 1024 * 1024 }), {
+    body: 'x'.repeat(1000),
+    timeoutMs: 3000
+  })
+  assert.equal(res.end, 'closed')
+  assert.deepEqual(res.statuses, [413])
+  assert.equal(res.headers.connection, 'close')
+})
+
 test('after a refused body was drained, the same connection serves the next request', async () => {
   const big = messageOfSize(5 * BUDGET)
   const small = messageOfSize(200)
