@@ -9,6 +9,8 @@ import { buildApp } from './app.js'
 import { installShutdown } from './server/shutdown.js'
 import { createMetrics } from './metrics/registry.js'
 import { recordOutcome } from './metrics/record.js'
+import type { MoneyLog } from './metrics/record.js'
+import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
@@ -40,10 +42,16 @@ async function main (): Promise<void> {
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
   }, () => holder.current().cache, metrics)
 
+  // The app's logger exists only once buildApp returns; money warnings go through it.
+  let appLog: MoneyLog | undefined
+  const moneyLog: MoneyLog = { warn: (fields, message) => appLog?.warn(fields, message) }
   const app = await buildApp({
     config: holder.current,
     upstream,
-    outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
+    outcomes: {
+      record: (outcome) => recordOutcome(metrics, outcome, holder.current(), moneyLog),
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, holder.current(), moneyLog)
+    },
     cache,
     metrics,
     metricsOnMainPort: env.metricsPort === null,
@@ -61,6 +69,7 @@ async function main (): Promise<void> {
     upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
     publicUrl: env.publicUrl
   })
+  appLog = app.log
   const watcher = watchConfig({
     path: env.configPath,
     holder,
