@@ -21,15 +21,20 @@ const BUDGET = 1024 * 1024
 const TIMEOUTS = { headersMs: 400, requestMs: 800, keepAliveMs: 400 }
 
 let sim: Simulator
+/** Small body limits, default timeouts (uploads of tens of MB must not meet a timeout on a busy machine). */
 let gw: StartedGateway
+/** Small timeouts. */
+let quick: StartedGateway
 
 before(async () => {
   sim = await createSimulator({ record: false })
-  gw = await startGateway({ upstreamUrl: sim.url, deps: { bodyBudgetBytes: BUDGET, bodyLimitBytes: 4 * BUDGET, timeouts: TIMEOUTS } })
+  gw = await startGateway({ upstreamUrl: sim.url, deps: { bodyBudgetBytes: BUDGET, bodyLimitBytes: 4 * BUDGET } })
+  quick = await startGateway({ upstreamUrl: sim.url, deps: { timeouts: TIMEOUTS } })
 })
 
 after(async () => {
   await gw.close()
+  await quick.close()
   await sim.close()
 })
 
@@ -42,8 +47,8 @@ function messageOfSize (bytes: number): string {
 
 interface ErrorBody { type: string; error: { type: string; message: string } }
 
-async function post (path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; json: ErrorBody }> {
-  const res = await request(`${gw.url}${path}`, { method: 'POST', body, headers: { ...HEADERS, ...headers } })
+async function post (path: string, body: string, headers: Record<string, string> = {}, to: StartedGateway = gw): Promise<{ status: number; headers: Record<string, unknown>; json: ErrorBody }> {
+  const res = await request(`${to.url}${path}`, { method: 'POST', body, headers: { ...HEADERS, ...headers } })
   return { status: res.statusCode, headers: res.headers, json: await res.body.json() as ErrorBody }
 }
 
@@ -140,7 +145,7 @@ test('after a refused body was drained, the same connection serves the next requ
 })
 
 test('slow headers are answered 408 at the header timeout (Node checked only every 30 s: up to 90 s for 60)', async () => {
-  const res = await rawExchange(gw.url, 'POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: k\r\n', { timeoutMs: 3000 })
+  const res = await rawExchange(quick.url, 'POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: k\r\n', { timeoutMs: 3000 })
   assert.equal(res.end, 'closed', 'answered and closed before the client gave up')
   assert.equal(res.statuses[0], 408)
   assert.equal((JSON.parse(res.body) as ErrorBody).error.type, 'invalid_request_error')
@@ -148,7 +153,7 @@ test('slow headers are answered 408 at the header timeout (Node checked only eve
 
 test('a stalled body is answered 408 in Anthropic\'s shape at the request timeout, and its connection closed', async () => {
   const body = messageOfSize(1000)
-  const res = await rawExchange(gw.url, requestHead('POST', '/v1/messages', { ...HEADERS, 'content-length': Buffer.byteLength(body) }), {
+  const res = await rawExchange(quick.url, requestHead('POST', '/v1/messages', { ...HEADERS, 'content-length': Buffer.byteLength(body) }), {
     body: body.slice(0, 100),
     timeoutMs: 3000
   })
@@ -160,7 +165,7 @@ test('a stalled body is answered 408 in Anthropic\'s shape at the request timeou
 test('a body trickling in (a byte at a time) is cut at the request timeout too', async () => {
   const body = messageOfSize(1000)
   let timer: NodeJS.Timeout | undefined
-  const res = await rawExchange(gw.url, requestHead('POST', '/v1/messages/batches', { ...HEADERS, 'content-length': Buffer.byteLength(body) }), {
+  const res = await rawExchange(quick.url, requestHead('POST', '/v1/messages/batches', { ...HEADERS, 'content-length': Buffer.byteLength(body) }), {
     timeoutMs: 3000,
     onSocket: (socket) => {
       let sent = 0
@@ -173,13 +178,13 @@ test('a body trickling in (a byte at a time) is cut at the request timeout too',
 })
 
 test('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
-  const res = await rawExchange(gw.url, requestHead('GET', '/healthz', {}), { timeoutMs: 3000 })
+  const res = await rawExchange(quick.url, requestHead('GET', '/healthz', {}), { timeoutMs: 3000 })
   assert.equal(res.statuses[0], 200)
   assert.equal(res.end, 'closed')
 })
 
 test('a slow upstream is not the client\'s timeout: an answer taking longer than the request timeout still arrives', async () => {
-  const res = await post('/v1/messages', messageOfSize(500), { 'x-sim-latency-ms': String(TIMEOUTS.requestMs + 600) })
+  const res = await post('/v1/messages', messageOfSize(500), { 'x-sim-latency-ms': String(TIMEOUTS.requestMs + 600) }, quick)
   assert.equal(res.status, 200)
 })
 
