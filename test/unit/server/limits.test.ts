@@ -19,7 +19,8 @@ test('the body budget admits while there is room, refuses without reserving, and
 
 const DEFAULT_BUDGETS: Array<[number, number]> = [
   [4096 * MiB, 512 * MiB],
-  [256 * MiB, 64 * MiB],
+  [384 * MiB, 48 * MiB],
+  [64 * MiB, 16 * MiB],
   [64 * 1024 * MiB, 1024 * MiB]
 ]
 for (const [heap, budget] of DEFAULT_BUDGETS) {
