@@ -14,6 +14,7 @@ import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
+import { redactCredentials } from './redact.js'
 import type { FastifyInstance } from 'fastify'
 import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
 import type { CacheBackend } from './server/startup-summary.js'
@@ -28,7 +29,7 @@ async function main (): Promise<void> {
   const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
   const loaded = await load()
   if ('issues' in loaded) {
-    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${redactCredentials(issue.message)}\n`)
     process.exit(1)
   }
   for (const warning of loaded.config.warnings) process.stderr.write(`thriftline: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
@@ -64,9 +65,17 @@ async function main (): Promise<void> {
       hooks: { logMethod (args, method) { if (args[0] !== SUPPRESSED_LISTEN_TEXT) method.apply(this, args) } }
     },
     bodyLimitBytes: env.bodyLimitBytes,
+    ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
+    timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
+    upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
     publicUrl: env.publicUrl
   })
   appLog = app.log
+  // A Redis outage and its end, logged once each with the reason (never per failed command).
+  cache.watchAvailability((state) => {
+    if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')
+    else app.log.warn({ cacheStore: cache.kind, reason: redactCredentials(state.reason) }, 'cache store unavailable; requests are served uncached until it returns')
+  })
   const watcher = watchConfig({
     path: env.configPath,
     holder,
@@ -135,6 +144,16 @@ function packageVersion (): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thriftline: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`thriftline: failed to start: ${startupFailure(err, process.env.LOG_LEVEL)}\n`)
   process.exit(1)
 })
+
+/**
+ * One line an operator can act on (`listen EADDRINUSE: address already in use 0.0.0.0:8080`),
+ * credentials masked; the stack only at LOG_LEVEL debug or trace, where a developer wants it.
+ */
+function startupFailure (err: unknown, logLevel: string | undefined): string {
+  const verbose = logLevel === 'debug' || logLevel === 'trace'
+  const text = err instanceof Error ? (verbose ? err.stack ?? err.message : err.message) : String(err)
+  return redactCredentials(verbose ? text : text.replace(/\s*\n\s*/g, ' '))
+}

@@ -1,6 +1,9 @@
 // Pure. Reads the process environment (passed in) into typed settings. An invalid value is
 // returned as one issue naming the variable, so start-up can fail with one clear line.
 
+import { redactCredentials } from '../redact.js'
+import { DEFAULT_TIMEOUTS, timeoutsProblem } from '../server/timeouts.js'
+
 export interface EnvConfig {
   port: number
   host: string
@@ -16,6 +19,13 @@ export interface EnvConfig {
   /** Overrides the policy file's `public_url` when set. */
   publicUrl: string | null
   bodyLimitBytes: number
+  /** Request-body bytes held in memory at once across all requests; null = derived from the heap limit. */
+  bodyBudgetBytes: number | null
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  /** Upstream answers read whole (non-streamed) up to this size; larger ones are relayed as they come. */
+  upstreamBufferLimitBytes: number
   shutdownTimeoutMs: number
 }
 
@@ -38,6 +48,9 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
         adminToken: nonEmpty(env.ADMIN_TOKEN),
         publicUrl: optionalUrl(env, 'PUBLIC_URL'),
         bodyLimitBytes: positiveInt(env, 'BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+        bodyBudgetBytes: nonEmpty(env.REQUEST_BUFFER_BUDGET_BYTES) === null ? null : positiveInt(env, 'REQUEST_BUFFER_BUDGET_BYTES', 0),
+        ...timeouts(env),
+        upstreamBufferLimitBytes: positiveInt(env, 'UPSTREAM_BUFFER_LIMIT_BYTES', 32 * 1024 * 1024),
         shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000)
       }
     }
@@ -45,6 +58,17 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
     if (err instanceof EnvError) return { issue: { variable: err.variable, message: err.message } }
     throw err
   }
+}
+
+function timeouts (env: Readonly<Record<string, string | undefined>>): Pick<EnvConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const values = {
+    headersTimeoutMs: positiveInt(env, 'HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
+    requestTimeoutMs: positiveInt(env, 'REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestMs),
+    keepAliveTimeoutMs: positiveInt(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs)
+  }
+  const problem = timeoutsProblem({ headersMs: values.headersTimeoutMs, requestMs: values.requestTimeoutMs, keepAliveMs: values.keepAliveTimeoutMs })
+  if (problem !== null) throw new EnvError('HEADERS_TIMEOUT_MS', problem)
+  return values
 }
 
 class EnvError extends Error {
@@ -90,25 +114,20 @@ function optionalUrl (env: Readonly<Record<string, string | undefined>>, name: s
   try {
     url = new URL(raw)
   } catch {
-    throw new EnvError(name, `"${raw}" is not an absolute URL`)
+    throw new EnvError(name, `"${redactCredentials(raw)}" is not an absolute URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EnvError(name, `"${raw}" must be an http(s) URL`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EnvError(name, `"${redactCredentials(raw)}" must be an http(s) URL`)
   return raw.replace(/\/+$/, '')
 }
 
 function redisUrl (env: Readonly<Record<string, string | undefined>>): string | null {
   const raw = nonEmpty(env.REDIS_URL)
   if (raw === null) return null
-  if (!/^rediss?:\/\//.test(raw)) throw new EnvError('REDIS_URL', `"${redact(raw)}" must start with redis:// or rediss://`)
+  if (!/^rediss?:\/\//.test(raw)) throw new EnvError('REDIS_URL', `"${redactCredentials(raw)}" must start with redis:// or rediss://`)
   try {
     void new URL(raw)
   } catch {
-    throw new EnvError('REDIS_URL', `"${redact(raw)}" is not a valid URL`)
+    throw new EnvError('REDIS_URL', `"${redactCredentials(raw)}" is not a valid URL`)
   }
   return raw
-}
-
-/** Never print a Redis password in a start-up error. */
-function redact (url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
 }

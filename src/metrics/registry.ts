@@ -20,6 +20,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   const registers = [registry]
   let breakerStates: () => Iterable<[string, number]> = () => []
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
+  let bufferSource: { readonly used: number; readonly capacity: number } | null = null
   const metrics = {
     registry,
     requests: new BufferedCounter({ name: 'llm_gateway_requests_total', help: 'Client requests, by route, requested model, model used, matched rule, tenant, status class and cache result.', labelNames: ['route', 'requested_model', 'routed_model', 'rule', 'tenant', 'status_class', 'cache_result'] as const, registers }),
@@ -39,6 +40,19 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     ruleSkips: new BufferedCounter({ name: 'llm_gateway_rule_skips_total', help: 'Rules whose match held but whose target the capability guard refused.', labelNames: ['rule', 'reason'] as const, registers }),
     lifecycleRemaps: new BufferedCounter({ name: 'llm_gateway_lifecycle_remaps_total', help: 'Requests for a retired model sent to its replacement.', labelNames: ['from', 'to'] as const, registers }),
     inflight: new CountingGauge({ name: 'llm_gateway_inflight_requests', help: 'Requests being served right now.', labelNames: ['route'] as const, registers }),
+    // Read when scraped from the app's body budget (buildApp hands it over): nothing per request.
+    requestBuffer: new Gauge({
+      name: 'llm_gateway_request_buffer_bytes',
+      help: 'Request-body bytes held in memory now (type="used") and the budget for them (type="limit", REQUEST_BUFFER_BUDGET_BYTES).',
+      labelNames: ['type'] as const,
+      registers,
+      collect () {
+        this.set({ type: 'used' }, bufferSource?.used ?? 0)
+        this.set({ type: 'limit' }, bufferSource?.capacity ?? 0)
+      }
+    }),
+    /** Where llm_gateway_request_buffer_bytes reads from. */
+    watchRequestBuffer (source: { readonly used: number; readonly capacity: number }): void { bufferSource = source },
     cacheOperations: new BufferedCounter({ name: 'llm_gateway_cache_operations_total', help: 'Cache operations by result (hit, miss, stored, skipped, error, timeout).', labelNames: ['operation', 'result'] as const, registers }),
     cacheDuration: new LeanHistogram({ name: 'llm_gateway_cache_operation_duration_seconds', help: 'Cache store round trips.', labelNames: ['operation'] as const, buckets: CACHE_BUCKETS, registers }),
     cacheFailures: new BufferedCounter({ name: 'llm_gateway_cache_failures_total', help: 'Cache operations that failed open (the request went on uncached).', labelNames: ['operation'] as const, registers }),

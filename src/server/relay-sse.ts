@@ -9,16 +9,34 @@ import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { formatSseEvent } from '../upstream/sse.js'
 
-export type RelayEnd = 'ended' | 'client_gone' | 'upstream_failed'
+/**
+ * ended: the stream reached its own end (message_stop, or the upstream's own `event: error`), even
+ * if the connection broke just after it; truncated: the upstream closed the stream cleanly but
+ * before that end; upstream_failed: the connection broke before it; client_gone: nobody listens.
+ */
+export type RelayEnd = 'ended' | 'truncated' | 'client_gone' | 'upstream_failed'
 
+/**
+ * A stream that stops short of its end gets an `event: error` the way the API itself fails a
+ * stream, so the SDKs raise (an api_error, which clients may retry) instead of handing back a
+ * partial message as if it were complete.
+ */
 const LOST = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream connection was lost mid-stream.' } }))
+const TRUNCATED = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream stream ended before message_stop.' } }))
 
-export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void): Promise<RelayEnd> {
-  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, resolve).start() })
+/**
+ * `reachedEnd` tells, once the upstream stops, whether the events relayed so far made a whole stream.
+ * `onSideError`: `onChunk` threw; it is not called again, and the relay goes on.
+ */
+export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void, reachedEnd: () => boolean, onSideError: (err: unknown) => void = ignore): Promise<RelayEnd> {
+  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, reachedEnd, onSideError, resolve).start() })
 }
+
+function ignore (): void {}
 
 class SseRelay {
   #settled = false
+  #sideFailed = false
   readonly #onData: (chunk: Buffer) => void
   readonly #onDrain: () => void
   readonly #onClose: () => void
@@ -27,6 +45,8 @@ class SseRelay {
     private readonly raw: ServerResponse,
     private readonly body: Readable,
     private readonly onChunk: (chunk: Buffer) => void,
+    private readonly reachedEnd: () => boolean,
+    private readonly onSideError: (err: unknown) => void,
     private readonly resolve: (end: RelayEnd) => void
   ) {
     this.#onData = this.data.bind(this)
@@ -44,7 +64,14 @@ class SseRelay {
 
   private data (chunk: Buffer): void {
     if (!this.raw.write(chunk)) this.body.pause()
-    this.onChunk(chunk)
+    if (this.#sideFailed) return
+    try {
+      this.onChunk(chunk)
+    } catch (err) {
+      // The side parser is ours, not the upstream's: the bytes keep flowing, unparsed.
+      this.#sideFailed = true
+      this.onSideError(err)
+    }
   }
 
   private drain (): void {
@@ -56,12 +83,22 @@ class SseRelay {
   }
 
   private end (): void {
-    this.raw.end()
-    this.finish('ended')
+    // Without the side parser nobody knows where the stream stopped: it is relayed as the upstream ended it.
+    if (this.#sideFailed || this.reachedEnd()) {
+      this.raw.end()
+      return this.finish('ended')
+    }
+    this.raw.end(TRUNCATED)
+    this.finish('truncated')
   }
 
   private error (): void {
     if (this.raw.destroyed || this.raw.writableEnded) return this.finish('client_gone')
+    // A connection reset after message_stop loses nothing: the client has the whole stream.
+    if (!this.#sideFailed && this.reachedEnd()) {
+      this.raw.end()
+      return this.finish('ended')
+    }
     // The upstream died mid-stream. Tell the client the way the API itself does, so the SDK
     // raises instead of waiting for a message_stop that will never come.
     this.raw.end(LOST)

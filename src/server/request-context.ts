@@ -9,8 +9,10 @@ import type { RuntimeConfig } from '../config/types.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
-import type { OutcomeSink } from './outcome.js'
-import { plainOutcome } from './outcome-builder.js'
+import type { BodyBudget } from './body-budget.js'
+import { originFormTarget } from './request-target.js'
+import type { OutcomeSink, RouteName } from './outcome.js'
+import { plainOutcome, routeOf } from './outcome-builder.js'
 
 export interface RequestContext {
   id: string
@@ -20,6 +22,8 @@ export interface RequestContext {
   hasOutcome: boolean
   /** Made by a route that waits on the upstream (clientGoneOf): aborted if the client leaves first. */
   clientGone: ClientGone | null
+  /** Bytes of this request's body held against the body budget; given back when the response is over. */
+  bufferedBytes: number
 }
 
 declare module 'fastify' {
@@ -33,13 +37,25 @@ export interface LifecycleOptions {
   isClosing: () => boolean
   outcomes: OutcomeSink
   inflight: CountingGauge<'route'> | null
+  budget: BodyBudget
 }
 
-/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
+/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total and the in-flight gauge. */
 const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
 
+const INFLIGHT_LABELS: Record<RouteName, { route: RouteName }> = {
+  messages: { route: 'messages' },
+  count_tokens: { route: 'count_tokens' },
+  models: { route: 'models' },
+  batches: { route: 'batches' },
+  files: { route: 'files' },
+  passthrough: { route: 'passthrough' },
+  explain: { route: 'explain' },
+  other: { route: 'other' }
+}
+
 export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
-  const { currentConfig, isClosing, outcomes, inflight } = options
+  const { currentConfig, isClosing, outcomes, inflight, budget } = options
   app.decorateRequest('gw', null as unknown as RequestContext)
   app.addHook('onRequest', (request, reply, done) => {
     if (isClosing()) {
@@ -47,19 +63,32 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
-    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0 }
     request.gw = gw
     const url = request.routeOptions.url
-    const route = url ?? 'unmatched'
-    inflight?.inc({ route })
+    const operational = OPERATIONAL_ROUTES.has(url ?? '')
+    // Literal label objects, kept for the series (CountingGauge): one per route name.
+    const labels = operational ? null : INFLIGHT_LABELS[routeOf(url)]
+    if (labels !== null) inflight?.inc(labels)
     const raw = reply.raw
     // 'close' fires for every response, hijacked ones included, after 'finish' or on an abort.
     raw.once('close', () => {
       if (!raw.writableFinished) gw.clientGone?.abort()
-      inflight?.dec({ route })
+      if (labels !== null) inflight?.dec(labels)
+      if (gw.bufferedBytes !== 0) {
+        budget.release(gw.bufferedBytes)
+        gw.bufferedBytes = 0
+      }
       // Gateway errors, models, batches, explain: every answered client request is counted once.
-      if (!gw.hasOutcome && raw.writableFinished && !OPERATIONAL_ROUTES.has(url ?? '')) outcomes.record(plainOutcome(request, reply.statusCode))
+      if (!gw.hasOutcome && raw.writableFinished && !operational) outcomes.record(plainOutcome(request, reply.statusCode))
     })
+    // Routes forward `request.url`: it must be origin-form without dot-segments (request-target.ts).
+    const target = originFormTarget(request.url)
+    if (target === null) {
+      done(new GatewayError('TL_ERR_INVALID_PATH', 'The request target must be a path without "." or ".." segments (encoded or not).'))
+      return
+    }
+    if (target !== request.url) request.raw.url = target
     done()
   })
 }

@@ -18,4 +18,6 @@ export interface RouteDeps {
   now: () => number
   /** Public origin for rewritten batch results_url; null = derived from the request. */
   publicUrl: string | null
+  /** Upstream answers (and single SSE events) are held whole up to this size; larger ones are relayed unread. */
+  upstreamBufferLimitBytes: number
 }

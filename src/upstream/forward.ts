@@ -39,6 +39,19 @@ export interface ForwardRequest {
   signal: AbortSource
 }
 
+/** The hops a failed forward walked before its last candidate threw: kept with the error it threw. */
+const HOPS = new WeakMap<object, readonly FallbackHop[]>()
+
+export function hopsBefore (err: unknown): readonly FallbackHop[] {
+  return (typeof err === 'object' && err !== null ? HOPS.get(err) : undefined) ?? []
+}
+
+function failedAfter (err: unknown, fallbacks: readonly FallbackHop[]): Error {
+  const gatewayError = toGatewayError(err)
+  if (fallbacks.length > 0) HOPS.set(gatewayError, fallbacks)
+  return gatewayError
+}
+
 export function isFallbackStatus (status: number): boolean {
   return status === 429 || status >= 500
 }
@@ -95,7 +108,7 @@ export async function forwardWithFallback (
       pending.push({ from: candidate.model, status: response.statusCode })
     } catch (err) {
       resilience.record(candidate.model, request.signal.aborted ? 'neutral' : 'failure', admission, upstream)
-      if (request.signal.aborted) throw toGatewayError(err)
+      if (request.signal.aborted) throw failedAfter(err, fallbacks)
       last = { model: candidate.model, error: err }
       pending.push({ from: candidate.model, status: classifyTransportError(err) === 'timeout' ? 'timeout' : 'connect_error' })
     }
@@ -118,7 +131,7 @@ export async function forwardWithFallback (
     const waitSeconds = Math.max(1, Math.ceil((resilience.retryAtMs(models, upstream) - Date.now()) / 1000))
     throw new GatewayError('TL_ERR_UPSTREAM_UNAVAILABLE', `${models.join(', ')} ${models.length === 1 ? 'is' : 'are'} failing upstream and temporarily not called; retry after ${waitSeconds} s.`, { retryAfterSeconds: waitSeconds })
   }
-  if ('error' in last) throw toGatewayError(last.error)
+  if ('error' in last) throw failedAfter(last.error, fallbacks)
   return { model: last.model, response: last.response, fallbacks }
 }
 
