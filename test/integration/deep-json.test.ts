@@ -12,10 +12,12 @@ import type { StartedGateway } from '../helpers/start-gateway.js'
 
 let sim: Simulator
 let gw: StartedGateway
+/** Explain is an admin surface. */
+const ADMIN_TOKEN = 'adm-deep'
 
 before(async () => {
   sim = await createSimulator()
-  gw = await startGateway({ upstreamUrl: sim.url, cache: 'memory', policyYaml: 'cache: { mode: all }' })
+  gw = await startGateway({ upstreamUrl: sim.url, cache: 'memory', policyYaml: 'cache: { mode: all }', deps: { adminToken: ADMIN_TOKEN } })
 })
 
 after(async () => {
@@ -37,7 +39,7 @@ const ROUTES: Array<[string, string]> = [
 for (const [path, body] of ROUTES) {
   test(`10 000-deep JSON on ${path} → 400 invalid_request_error, not retryable; nothing forwarded`, async () => {
     sim.reset()
-    const res = await request(`${gw.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } })
+    const res = await request(`${gw.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01', authorization: `Bearer ${ADMIN_TOKEN}` } })
     const json = await res.body.json() as { type: string; error: { type: string; message: string } }
     assert.equal(res.statusCode, 400, JSON.stringify(json))
     assert.deepEqual([json.type, json.error.type], ['error', 'invalid_request_error'])

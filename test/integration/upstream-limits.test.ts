@@ -43,6 +43,9 @@ test('a non-streamed answer past the buffer limit reaches the client whole (rela
   const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'big json' }] })
   const text = message.content[0]?.type === 'text' ? message.content[0].text : ''
   assert.equal(text.length, 400_000)
+  // Its usage was never read: the money is counted as unknown, not as zero.
+  const scrape = await gw.scrape()
+  assert.match(scrape, /llm_gateway_usage_malformed_total\{reason="unread"\} 1\n/)
 })
 
 test('a non-streamed answer past the limit is relayed as it arrives: an upstream that stalls half way gets the client the half, not a 504 after it', async () => {
