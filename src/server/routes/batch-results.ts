@@ -6,10 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { upstreamRequestHeaders, clientResponseHeaders } from '../../upstream/headers.js'
-import { toGatewayError } from '../../upstream/transport-errors.js'
-import { clientGoneOf } from '../request-context.js'
-import { failHijacked, writeRawGatewayError } from '../error-handler.js'
+import { openUpstreamAnswer } from './passthrough.js'
 import type { RouteDeps } from '../route-deps.js'
 import { isoDateOf, plainOutcome } from '../outcome-builder.js'
 import { resolveTenant } from '../tenant.js'
@@ -37,33 +34,11 @@ export async function batchResultsRoutes (app: FastifyInstance, deps: RouteDeps)
     deps.cache !== null ? deps.cache.markOnce(key, PRICED_BATCH_TTL_SECONDS) : local(key, PRICED_BATCH_TTL_SECONDS)
 
   app.get<{ Params: { id: string } }>('/v1/messages/batches/:id/results', async function batchResults (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    const signal = clientGoneOf(request)
     request.gw.hasOutcome = true
     reply.hijack()
     const config = request.gw.config
-    let response
-    try {
-      response = await deps.upstream.request(config.upstream, {
-        method: 'GET',
-        path: request.url,
-        headers: upstreamRequestHeaders(request.headers, { bodyReplaced: false, readsResponse: false }),
-        body: null,
-        signal
-      })
-    } catch (err) {
-      const gatewayError = toGatewayError(err)
-      writeRawGatewayError(reply.raw, request.id, gatewayError)
-      deps.outcomes.record(plainOutcome(request, gatewayError.status))
-      return
-    }
-    try {
-      reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
-    } catch (err) {
-      response.body.destroy()
-      failHijacked(request, reply, err)
-      deps.outcomes.record(plainOutcome(request, reply.raw.statusCode))
-      return
-    }
+    const response = await openUpstreamAnswer(request, reply, deps, 'GET', null)
+    if (response === null) return
     const pricing = response.statusCode === 200 && deps.outcomes.recordBatch !== undefined
     const spend = newBatchSpend(request.params.id)
     const isoDate = isoDateOf(deps.now())

@@ -3,6 +3,7 @@
 // memory. Encapsulated so its "do not parse" content-type rule applies only here.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Dispatcher } from 'undici'
 import { pipeline } from 'node:stream/promises'
 import { upstreamRequestHeaders, clientResponseHeaders } from '../../upstream/headers.js'
 import { toGatewayError } from '../../upstream/transport-errors.js'
@@ -17,36 +18,13 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
   app.addContentTypeParser('*', function keepStream (_request, _payload, done) { done(null) })
 
   app.all('/v1/*', async function passThrough (request: FastifyRequest, reply: FastifyReply) {
-    const signal = clientGoneOf(request)
     const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined
     // This route records every outcome itself, and says so before the answer can end: the generic
     // record runs when the response closes, which can come before the code after the pipeline.
     request.gw.hasOutcome = true
     reply.hijack()
-    let response
-    try {
-      response = await deps.upstream.request(request.gw.config.upstream, {
-        method: request.method,
-        path: request.url,
-        headers: upstreamRequestHeaders(request.headers, { bodyReplaced: false, readsResponse: false }),
-        body: hasBody ? request.raw : null,
-        signal
-      })
-    } catch (err) {
-      const gatewayError = toGatewayError(err)
-      writeRawGatewayError(reply.raw, request.id, gatewayError)
-      deps.outcomes.record(plainOutcome(request, gatewayError.status))
-      return
-    }
-    try {
-      reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
-    } catch (err) {
-      // Headers Node refuses to write: the client still gets an answer.
-      response.body.destroy()
-      failHijacked(request, reply, err)
-      deps.outcomes.record(plainOutcome(request, reply.raw.statusCode))
-      return
-    }
+    const response = await openUpstreamAnswer(request, reply, deps, request.method, hasBody ? request.raw : null)
+    if (response === null) return
     try {
       await pipeline(response.body, reply.raw)
     } catch {
@@ -56,4 +34,42 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
     // Counted also when the body broke off.
     deps.outcomes.record(plainOutcome(request, response.statusCode))
   })
+}
+
+/**
+ * Sends a hijacked request upstream as it came and writes the answer's status and headers to the
+ * client. Null when the client already has its answer (a gateway error), its outcome recorded.
+ */
+export async function openUpstreamAnswer (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: RouteDeps,
+  method: string,
+  body: NodeJS.ReadableStream | null
+): Promise<Dispatcher.ResponseData | null> {
+  let response
+  try {
+    response = await deps.upstream.request(request.gw.config.upstream, {
+      method,
+      path: request.url,
+      headers: upstreamRequestHeaders(request.headers, { bodyReplaced: false, readsResponse: false }),
+      body,
+      signal: clientGoneOf(request)
+    })
+  } catch (err) {
+    const gatewayError = toGatewayError(err)
+    writeRawGatewayError(reply.raw, request.id, gatewayError)
+    deps.outcomes.record(plainOutcome(request, gatewayError.status))
+    return null
+  }
+  try {
+    reply.raw.writeHead(response.statusCode, clientResponseHeaders(response.headers, { bodyReplaced: false }))
+  } catch (err) {
+    // Headers Node refuses to write: the client still gets an answer.
+    response.body.destroy()
+    failHijacked(request, reply, err)
+    deps.outcomes.record(plainOutcome(request, reply.raw.statusCode))
+    return null
+  }
+  return response
 }
