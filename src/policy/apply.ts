@@ -26,6 +26,15 @@ export function applyDecision (body: MessagesRequest, targetModel: string, catal
   return outgoing
 }
 
+/**
+ * The body as any model other than the client's would receive it (earlier thinking removed), for
+ * hashing the prompt-cache prefix another model would see. The body itself when nothing changes.
+ */
+export function bodyForAnotherModel (body: MessagesRequest): MessagesRequest {
+  const messages = withoutEarlierThinking(body)
+  return messages === body.messages ? body : { ...body, messages }
+}
+
 const isThinkingBlock = (block: ContentBlock): boolean => block.type === 'thinking' || block.type === 'redacted_thinking'
 
 /**
