@@ -114,7 +114,7 @@ async function main (): Promise<void> {
 async function printMoney (metrics: ReturnType<typeof createMetrics>): Promise<void> {
   const spend = (await metrics.cost.get()).values
   const savings = (await metrics.savings.get()).values
-  const extra = (await metrics.extraCost.get()).values
+  const extra = (await metrics.routingLoss.get()).values
   const shadow = (await metrics.shadowWouldSave.get()).values
   const rows = new Map<string, { spend: number; routing: number; cache: number }>()
   const row = (model: string): { spend: number; routing: number; cache: number } => {

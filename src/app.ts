@@ -21,12 +21,17 @@ import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
 import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import { createMemoryStore } from './cache/memory-store.js'
+import { createPromptCacheStateStore, STATE_MEMORY_MAX_BYTES } from './prompt-cache/state-store.js'
+import type { PromptCacheStateStore } from './prompt-cache/state-store.js'
 
 export interface AppDeps {
   config: () => RuntimeConfig
   upstream: UpstreamClient
   outcomes: OutcomeSink
   cache?: ResponseCache | null
+  /** Prompt-cache state (which model holds which conversation warm); default: in memory; null: not tracked. */
+  promptCacheState?: PromptCacheStateStore | null
   logger?: FastifyServerOptions['logger']
   bodyLimitBytes?: number
   publicUrl?: string | null
@@ -74,6 +79,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     upstream: deps.upstream,
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
+    promptCache: deps.promptCacheState === undefined
+      ? createPromptCacheStateStore(createMemoryStore({ maxBytes: STATE_MEMORY_MAX_BYTES }), { timeoutMs: () => deps.config().cache.operationTimeoutMs })
+      : deps.promptCacheState,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     publicUrl: deps.publicUrl ?? null
@@ -83,7 +91,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, promptCache: routeDeps.promptCache })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })
