@@ -128,7 +128,7 @@ function weighPromptCache (pass: Pass, rule: CompiledRule, target: string): Prom
   return {
     rule: rule.name,
     outcome,
-    reason: comparison.losesMoney ? 'prompt_cache_warm' : 'move_cheaper',
+    reason: comparison.losesMoney ? 'prompt_cache_warm' : comparison.isDowngrade ? 'move_cheaper' : 'upgrade',
     warmModel: comparison.warmModel,
     targetModel: comparison.targetModel,
     stayPicoUsd: comparison.stayPicoUsd,

@@ -44,8 +44,8 @@ export interface PromptCacheDecision {
   rule: string
   /** protected: the request stayed; moved: the move was cheaper anyway; ignored: it would have stayed, but the rule says `ignore`. */
   outcome: 'protected' | 'moved' | 'ignored'
-  /** `prompt_cache_warm` when the warm cache decided; `move_cheaper` when the move still saves. */
-  reason: 'prompt_cache_warm' | 'move_cheaper'
+  /** `prompt_cache_warm`: the warm cache makes a money-saving move cost more; `move_cheaper`: it still saves; `upgrade`: the rule moves to a pricier model on purpose. */
+  reason: 'prompt_cache_warm' | 'move_cheaper' | 'upgrade'
   warmModel: string
   targetModel: string
   stayPicoUsd: number
