@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import type { ContentBlock, Message, MessagesRequest, Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 import type { Behaviour } from './behaviour.js'
+import type { PromptSide } from './prompt-cache.js'
+import { signatureFor } from './signatures.js'
 
 const WORDS = ['Thriftline', 'routes', 'every', 'request', 'to', 'the', 'cheapest', 'model', 'that', 'can', 'serve', 'it', 'and', 'remembers', 'what', 'it', 'cost', 'today']
 const THOUGHTS = ['Let me think', ' about this', ' carefully.']
@@ -21,7 +23,7 @@ function tokensOf (json: string): number {
   return Math.max(1, Math.ceil(json.length / 4))
 }
 
-/** count_tokens' answer: about one token per four characters of the prompt's JSON. */
+/** count_tokens' answer, and every prompt's total: about one token per four characters of the prompt's JSON. */
 export function estimateTokens (body: MessagesRequest): number {
   return tokensOf(promptJson(body))
 }
@@ -38,7 +40,8 @@ export interface PlannedReply {
   pieces: Map<number, string[]>
 }
 
-export function planReply (body: MessagesRequest, behaviour: Behaviour, id: string): PlannedReply {
+/** `promptSide`: the prompt-cache split of the prompt's tokens (prompt-cache.ts), when it uses caching. */
+export function planReply (body: MessagesRequest, behaviour: Behaviour, id: string, promptSide: PromptSide | null = null): PlannedReply {
   const prompt = promptJson(body)
   const seed = createHash('sha256').update(prompt).digest()
   const pieces = new Map<number, string[]>()
@@ -46,7 +49,7 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
   let stopReason = 'end_turn'
   if (behaviour.scenario === 'thinking') {
     pieces.set(content.length, THOUGHTS)
-    content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: 'EqQBCgIYAhIM' + seed.toString('base64').slice(0, 24) })
+    content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: signatureFor(body.model, seed) })
   }
   const chunks = textChunks(seed, behaviour.scenario === 'tool_use' ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens)
   pieces.set(content.length, chunks)
@@ -57,12 +60,10 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
     content.push({ type: 'tool_use', id: 'toolu_01' + seed.toString('hex').slice(0, 22), name: typeof tool?.name === 'string' ? tool.name : 'get_weather', input: { ...TOOL_INPUT } })
     stopReason = 'tool_use'
   }
-  const usage: Usage = behaviour.usage ?? {
-    input_tokens: tokensOf(prompt),
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    output_tokens: behaviour.outputTokens + (behaviour.scenario === 'thinking' ? THOUGHTS.length : 0)
-  }
+  const outputTokens = behaviour.outputTokens + (behaviour.scenario === 'thinking' ? THOUGHTS.length : 0)
+  const usage: Usage = behaviour.usage ?? (promptSide === null
+    ? { input_tokens: tokensOf(prompt), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens }
+    : { ...promptSide, output_tokens: outputTokens })
   const message: Message = { id, type: 'message', role: 'assistant', model: body.model, content, stop_reason: stopReason, stop_sequence: null, usage }
   return { message, pieces }
 }
