@@ -21,7 +21,7 @@ export const TTL_MS: Readonly<Record<TtlKind, number>> = { '5m': 5 * 60_000, '1h
 /** The API looks back this many blocks from a breakpoint for an earlier cache entry. */
 const LOOKBACK_BLOCKS = 20
 /** Lookups per request are bounded: one pipelined round trip, whatever the conversation's length. */
-export const MAX_CANDIDATES = 8
+export const MAX_CANDIDATES = 12
 
 export interface Breakpoint {
   hash: string

@@ -9,7 +9,8 @@
 //   x-sim-latency-ms: N                              delay before the response headers
 //   x-sim-event-delay-ms: N                          delay between SSE events
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
-//   x-sim-scenario: text|tool_use|thinking           shape of the reply, default text
+//   x-sim-scenario: text|tool_use|thinking|          shape of the reply, default text;
+//                   thinking_tool_use                thinking_tool_use = a signed thinking block, then tool_use
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
 //   x-sim-hang: headers|body|reset                   never answer / stop mid-body (after the first SSE
@@ -26,7 +27,7 @@
 import type { Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 
-export type Scenario = 'text' | 'tool_use' | 'thinking'
+export type Scenario = 'text' | 'tool_use' | 'thinking' | 'thinking_tool_use'
 export type Hang = 'headers' | 'body' | 'reset'
 
 export interface Behaviour {
@@ -114,7 +115,7 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       latencyMs: int(headers, 'x-sim-latency-ms') ?? 0,
       eventDelayMs: int(headers, 'x-sim-event-delay-ms') ?? 0,
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
-      scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking'] as const) ?? 'text',
+      scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking', 'thinking_tool_use'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
       hang: oneOf(headers, 'x-sim-hang', ['headers', 'body', 'reset'] as const),
       usage: usageOf(headers),

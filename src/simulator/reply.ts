@@ -47,20 +47,22 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
   const pieces = new Map<number, string[]>()
   const content: ContentBlock[] = []
   let stopReason = 'end_turn'
-  if (behaviour.scenario === 'thinking') {
+  const thinks = behaviour.scenario === 'thinking' || behaviour.scenario === 'thinking_tool_use'
+  const usesTool = behaviour.scenario === 'tool_use' || behaviour.scenario === 'thinking_tool_use'
+  if (thinks) {
     pieces.set(content.length, THOUGHTS)
     content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: signatureFor(body.model, seed) })
   }
-  const chunks = textChunks(seed, behaviour.scenario === 'tool_use' ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens)
+  const chunks = textChunks(seed, usesTool ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens)
   pieces.set(content.length, chunks)
   content.push({ type: 'text', text: chunks.join('') })
-  if (behaviour.scenario === 'tool_use') {
+  if (usesTool) {
     const tool = Array.isArray(body.tools) ? body.tools.find((t) => isRecord(t) && typeof t.name === 'string') : undefined
     pieces.set(content.length, ['', TOOL_JSON.slice(0, 15), TOOL_JSON.slice(15)])
     content.push({ type: 'tool_use', id: 'toolu_01' + seed.toString('hex').slice(0, 22), name: typeof tool?.name === 'string' ? tool.name : 'get_weather', input: { ...TOOL_INPUT } })
     stopReason = 'tool_use'
   }
-  const outputTokens = behaviour.outputTokens + (behaviour.scenario === 'thinking' ? THOUGHTS.length : 0)
+  const outputTokens = behaviour.outputTokens + (thinks ? THOUGHTS.length : 0)
   const usage: Usage = behaviour.usage ?? (promptSide === null
     ? { input_tokens: tokensOf(prompt), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens }
     : { ...promptSide, output_tokens: outputTokens })
