@@ -43,7 +43,8 @@ export interface PrefixShape {
   whole: string
 }
 
-interface Block { value: unknown; ttl: TtlKind | null; messageEnd: number | null }
+/** `role`: set on a message's first block. */
+interface Block { value: unknown; role: string | null; ttl: TtlKind | null; messageEnd: number | null }
 
 /** TTL of a block's `cache_control`, or null when it has none. */
 function ttlOf (block: unknown): TtlKind | null {
@@ -54,15 +55,15 @@ function ttlOf (block: unknown): TtlKind | null {
 /** Tools, system blocks, then every message's blocks (a string content is one block), in prompt order. */
 function blocksOf (body: MessagesRequest): { blocks: Block[]; sections: { system: number; messages: number } } {
   const blocks: Block[] = []
-  if (Array.isArray(body.tools)) for (const tool of body.tools) blocks.push({ value: tool, ttl: ttlOf(tool), messageEnd: null })
+  if (Array.isArray(body.tools)) for (const tool of body.tools) blocks.push({ value: tool, role: null, ttl: ttlOf(tool), messageEnd: null })
   const system = blocks.length
-  if (typeof body.system === 'string') blocks.push({ value: body.system, ttl: null, messageEnd: null })
-  else if (Array.isArray(body.system)) for (const block of body.system) blocks.push({ value: block, ttl: ttlOf(block), messageEnd: null })
+  if (typeof body.system === 'string') blocks.push({ value: body.system, role: null, ttl: null, messageEnd: null })
+  else if (Array.isArray(body.system)) for (const block of body.system) blocks.push({ value: block, role: null, ttl: ttlOf(block), messageEnd: null })
   const messages = blocks.length
   body.messages.forEach((message, index) => {
     const content: readonly unknown[] = typeof message.content === 'string' ? [message.content] : Array.isArray(message.content) ? message.content : []
     content.forEach((block, i) => {
-      blocks.push({ value: i === 0 ? [message.role, block] : block, ttl: ttlOf(block), messageEnd: i === content.length - 1 ? index : null })
+      blocks.push({ value: block, role: i === 0 ? message.role : null, ttl: ttlOf(block), messageEnd: i === content.length - 1 ? index : null })
     })
   })
   // Automatic caching: a top-level marker is a breakpoint on the last block.
@@ -72,8 +73,7 @@ function blocksOf (body: MessagesRequest): { blocks: Block[]; sections: { system
   return { blocks, sections: { system, messages } }
 }
 
-function isThinking (value: unknown): boolean {
-  const block = Array.isArray(value) ? value[1] : value
+function isThinking (block: unknown): boolean {
   return isRecord(block) && (block.type === 'thinking' || block.type === 'redacted_thinking')
 }
 
@@ -118,11 +118,11 @@ export function prefixShape (body: MessagesRequest, scope: string): PrefixShape 
   blocks.forEach((block, i) => {
     if (i === sections.system) feed('S' + canonicalForm(body.speed ?? null))
     if (i === sections.messages) feed('M' + canonicalForm([body.tool_choice ?? null, body.thinking ?? null, body.output_config ?? null]))
+    if (block.role !== null) feed('R' + canonicalForm(block.role))
     const text = canonicalForm(block.value)
     hash.update(text)
     weight += text.length
     if (!isThinking(block.value)) skeleton.update(text)
-    else if (Array.isArray(block.value)) skeleton.update(canonicalForm(block.value[0]))
     if (wanted.has(i)) {
       digests.set(i, hash.copy().digest('hex'))
       weights.set(i, weight)
