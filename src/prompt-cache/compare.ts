@@ -49,8 +49,11 @@ export function compareMove (q: MoveQuestion): CacheComparison | null {
   const targetWarm = warmOf(q.targetGetsBodyAsSent ? q.view.asSent : q.view.reshaped, q.target)
   const prefixTokens = convertTokens(warm.tokens, q.current, null)
   const expectedOutput = warm.outputTokens > 0 ? warm.outputTokens : Math.min(Math.max(q.maxTokens, 1), DEFAULT_OUTPUT_TOKENS)
+  // The prefix is known exactly (from usage); only what follows it is estimated, as its share of the
+  // estimate: estimating the whole prompt and subtracting would turn the estimate's error on the
+  // prefix into phantom new input.
   const turn: TurnShape = {
-    promptTokens: Math.max(q.estimatedInputTokens, prefixTokens),
+    promptTokens: prefixTokens + Math.round(q.estimatedInputTokens * warm.tailShare),
     prefixTokens,
     outputTokens: convertTokens(expectedOutput, q.current, null),
     writeTtl: q.view.lastTtl

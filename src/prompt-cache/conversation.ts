@@ -45,12 +45,12 @@ export async function lookupConversation (
   const records = await store.lookup(keys)
   const sentRecords = records.slice(0, asSent.candidates.length)
   const reshapedRecords = reshaped === asSent ? sentRecords : records.slice(asSent.candidates.length, asSent.candidates.length + reshaped.candidates.length)
-  const asSentWarm = warmPrefixes(sentRecords, nowMs)
+  const asSentWarm = warmPrefixes(sentRecords, nowMs, asSent.tailShares)
   const view: PromptCacheView = {
     nowMs,
     lastTtl: asSent.lastTtl,
     asSent: asSentWarm,
-    reshaped: reshaped === asSent ? asSentWarm : warmPrefixes(reshapedRecords, nowMs),
+    reshaped: reshaped === asSent ? asSentWarm : warmPrefixes(reshapedRecords, nowMs, reshaped.tailShares),
     thinkingSigner: asSent.previousTurn === null ? null : lastAnswerer([records[records.length - 1] ?? null], nowMs)
   }
   return { view, asSent, reshaped, requested: catalog.resolve(body.model)?.id ?? null }

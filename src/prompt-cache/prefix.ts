@@ -35,6 +35,8 @@ export interface PrefixShape {
   breakpoints: readonly Breakpoint[]
   /** Prefixes worth looking up for this request, longest first (breakpoints and message ends in the lookback). */
   candidates: readonly string[]
+  /** Per candidate, the share of the prompt (by canonical length) after it: what a hit there leaves uncached. */
+  tailShares: readonly number[]
   /** TTL of the last breakpoint: what a cold model would write; null without breakpoints. */
   lastTtl: TtlKind | null
   /** The turn key of the previous turn's prompt when this request continues a thinking tool loop; else null. */
@@ -130,10 +132,11 @@ export function prefixShape (body: MessagesRequest, scope: string): PrefixShape 
     if (i === previousAt) previousTurn = skeleton.copy().digest('hex')
   })
   const breakpoints: Breakpoint[] = breakpointAt.map((at) => ({ hash: digests.get(at) as string, ttl: blocks[at]?.ttl as TtlKind, weight: weights.get(at) ?? 0 }))
-  const candidates = [...wanted].filter((at) => at >= 0).sort((a, b) => b - a).slice(0, MAX_CANDIDATES).map((at) => digests.get(at) as string)
+  const positions = [...wanted].filter((at) => at >= 0).sort((a, b) => b - a).slice(0, MAX_CANDIDATES)
   return {
     breakpoints,
-    candidates,
+    candidates: positions.map((at) => digests.get(at) as string),
+    tailShares: positions.map((at) => Math.max(0, 1 - (weights.get(at) ?? 0) / Math.max(1, weight))),
     lastTtl: breakpoints[breakpoints.length - 1]?.ttl ?? null,
     previousTurn,
     whole: skeleton.digest('hex')

@@ -23,7 +23,10 @@ export interface WarmEntry {
 }
 
 /** A warm prefix as the policy sees it: unexpired, tokens > 0. */
-export type WarmPrefix = Pick<WarmEntry, 'model' | 'tokens' | 'ttl' | 'expiresAtMs' | 'outputTokens'>
+export interface WarmPrefix extends Pick<WarmEntry, 'model' | 'tokens' | 'ttl' | 'expiresAtMs' | 'outputTokens'> {
+  /** Share of this request's prompt after the warm prefix (by canonical length): scales the token estimate to the new input. */
+  tailShare: number
+}
 
 /** What `decide` gets about prompt caches (looked up at the edge, passed in as data). */
 export interface PromptCacheView {
@@ -92,16 +95,16 @@ export function learnedEntries (shape: PrefixShape, usage: Usage, model: string,
   return entries
 }
 
-/** The longest unexpired warm prefix per model, from records looked up longest prefix first. */
-export function warmPrefixes (records: readonly (readonly WarmEntry[] | null)[], nowMs: number): WarmPrefix[] {
+/** The longest unexpired warm prefix per model, from records looked up longest prefix first (`tailShares` aligned with them). */
+export function warmPrefixes (records: readonly (readonly WarmEntry[] | null)[], nowMs: number, tailShares: readonly number[]): WarmPrefix[] {
   const found = new Map<string, WarmPrefix>()
-  for (const record of records) {
-    if (record === null) continue
+  records.forEach((record, i) => {
+    if (record === null) return
     for (const entry of record) {
       if (entry.tokens <= 0 || entry.expiresAtMs <= nowMs || found.has(entry.model)) continue
-      found.set(entry.model, { model: entry.model, tokens: entry.tokens, ttl: entry.ttl, expiresAtMs: entry.expiresAtMs, outputTokens: entry.outputTokens })
+      found.set(entry.model, { model: entry.model, tokens: entry.tokens, ttl: entry.ttl, expiresAtMs: entry.expiresAtMs, outputTokens: entry.outputTokens, tailShare: tailShares[i] ?? 1 })
     }
-  }
+  })
   return [...found.values()]
 }
 

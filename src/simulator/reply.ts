@@ -23,9 +23,16 @@ function tokensOf (json: string): number {
   return Math.max(1, Math.ceil(json.length / 4))
 }
 
-/** count_tokens' answer, and every prompt's total: about one token per four characters of the prompt's JSON. */
+/**
+ * Opus 4.7 and later models tokenize the same text into ~30% more tokens (config/models.yaml
+ * `tokenizer_ratio`); the simulator counts their prompts so.
+ */
+const NEW_TOKENIZER = /^claude-(opus-4-[7-9]|opus-5|sonnet-5|haiku-5|fable-5|mythos)/
+
+/** count_tokens' answer, and every prompt's total: about one token per four characters of the prompt's JSON (×1.3 on the newer tokenizer). */
 export function estimateTokens (body: MessagesRequest): number {
-  return tokensOf(promptJson(body))
+  const tokens = tokensOf(promptJson(body))
+  return NEW_TOKENIZER.test(body.model) ? Math.ceil(tokens * 1.3) : tokens
 }
 
 function textChunks (seed: Buffer, count: number): string[] {
@@ -64,7 +71,7 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
   }
   const outputTokens = behaviour.outputTokens + (thinks ? THOUGHTS.length : 0)
   const usage: Usage = behaviour.usage ?? (promptSide === null
-    ? { input_tokens: tokensOf(prompt), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens }
+    ? { input_tokens: estimateTokens(body), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens }
     : { ...promptSide, output_tokens: outputTokens })
   const message: Message = { id, type: 'message', role: 'assistant', model: body.model, content, stop_reason: stopReason, stop_sequence: null, usage }
   return { message, pieces }

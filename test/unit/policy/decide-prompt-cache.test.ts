@@ -35,7 +35,8 @@ routes:
     action: { model: claude-haiku-4-5 }
 `)
 
-const warm = (model: string, tokens: number): WarmPrefix => ({ model, tokens, ttl: '5m', expiresAtMs: 1e15, outputTokens: 500 })
+/** The prompt after the warm prefix: ~2K of the ~52K estimated tokens for a 50K prefix. */
+const warm = (model: string, tokens: number): WarmPrefix => ({ model, tokens, ttl: '5m', expiresAtMs: 1e15, outputTokens: 500, tailShare: 1 - tokens / 52_000 })
 const view = (asSent: WarmPrefix[], reshaped: WarmPrefix[] = asSent, thinkingSigner: string | null = null): PromptCacheView => ({ nowMs: 0, lastTtl: '5m', asSent, reshaped, thinkingSigner })
 
 /** A request whose estimate is about 52K tokens (the warm 50K prefix plus a new question). */

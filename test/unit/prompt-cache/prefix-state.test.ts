@@ -100,7 +100,8 @@ test('mergeEntry: replaces the model\'s entry, drops expired ones, keeps at most
 test('warmPrefixes: longest unexpired per model; lastAnswerer: the most recent answer', () => {
   const longest = [entry('sonnet', 900, NOW - 1), entry('haiku', 0, NOW - 1)]
   const shorter = [entry('sonnet', 100, NOW - 1), entry('haiku', 100, NOW - 1), entry('opus', 50, NOW - 400_000, NOW - 1)]
-  assert.deepEqual(warmPrefixes([longest, null, shorter], NOW).map((w) => `${w.model}:${w.tokens}`), ['sonnet:900', 'haiku:100'])
+  assert.deepEqual(warmPrefixes([longest, null, shorter], NOW, [0.1, 0.2, 0.3]).map((w) => `${w.model}:${w.tokens}`), ['sonnet:900', 'haiku:100'])
+  assert.deepEqual(warmPrefixes([longest, null, shorter], NOW, [0.1, 0.2, 0.3]).map((w) => w.tailShare), [0.1, 0.3])
   assert.equal(lastAnswerer([[entry('sonnet', 0, NOW - 50), entry('haiku', 0, NOW - 5)]], NOW), 'haiku')
   assert.equal(lastAnswerer([[entry('sonnet', 0, NOW - 4_000_000)]], NOW), null, 'forgotten after an hour')
 })
