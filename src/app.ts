@@ -21,8 +21,7 @@ import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
 import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
-import { createMemoryStore } from './cache/memory-store.js'
-import { createPromptCacheStateStore, STATE_MEMORY_MAX_BYTES } from './prompt-cache/state-store.js'
+import { createPromptCacheState } from './prompt-cache/create-state.js'
 import type { PromptCacheStateStore } from './prompt-cache/state-store.js'
 
 export interface AppDeps {
@@ -80,7 +79,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     promptCache: deps.promptCacheState === undefined
-      ? createPromptCacheStateStore(createMemoryStore({ maxBytes: STATE_MEMORY_MAX_BYTES }), { timeoutMs: () => deps.config().cache.operationTimeoutMs })
+      ? createPromptCacheState(null, () => deps.config().cache.operationTimeoutMs, deps.metrics ?? null)
       : deps.promptCacheState,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,

@@ -11,7 +11,8 @@ import { createMetrics } from './metrics/registry.js'
 import { recordOutcome } from './metrics/record.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
-import { createCache } from './cache/create-cache.js'
+import { createCache, createCacheStore } from './cache/create-cache.js'
+import { createPromptCacheState } from './prompt-cache/create-state.js'
 
 async function main (): Promise<void> {
   const envResult = readEnv(process.env)
@@ -30,18 +31,23 @@ async function main (): Promise<void> {
   const holder = createConfigHolder(loaded.config)
   const upstream = createUpstreamClient({ connectTimeoutMs: loaded.config.upstream.connectTimeoutMs })
   const metrics = createMetrics({ defaultMetrics: true, version: packageVersion() })
-  const cache = createCache({
+  const cacheSettings = {
     redisUrl: env.redisUrl,
     sentinels: process.env.REDIS_SENTINELS ?? null,
     sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
-  }, () => holder.current().cache, metrics)
+  }
+  const cacheStore = createCacheStore(cacheSettings, () => holder.current().cache, metrics)
+  const cache = createCache(cacheSettings, () => holder.current().cache, metrics, cacheStore)
+  // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
+  const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
 
   const app = await buildApp({
     config: holder.current,
     upstream,
     outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
     cache,
+    promptCacheState,
     metrics,
     metricsOnMainPort: env.metricsPort === null,
     metricsToken: env.metricsToken,

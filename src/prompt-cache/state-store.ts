@@ -48,12 +48,12 @@ export function createPromptCacheStateStore (store: CacheStore, options: StateSt
   // Pipelined by ioredis (auto-pipelining): one round trip for all keys.
   const getAll = (keys: readonly string[]): Promise<(Buffer | null)[]> => Promise.all(keys.map((key) => store.get(STATE_KEY_PREFIX + key)))
 
-  async function learnOne (key: string, entry: WarmEntry, nowMs: number): Promise<boolean> {
+  async function learnOne (key: string, entry: WarmEntry, nowMs: number): Promise<StateOperationResult> {
     const old = await withTimeout(store.get(STATE_KEY_PREFIX + key), options.timeoutMs())
-    if (old === TIMED_OUT) return false
+    if (old === TIMED_OUT) return 'timeout'
     const record = mergeEntry(decodeRecord(old), entry, nowMs)
     const stored = await withTimeout(store.set(STATE_KEY_PREFIX + key, encodeRecord(record), ttlSecondsOf(record, nowMs)), options.timeoutMs())
-    return stored === true
+    return stored === TIMED_OUT ? 'timeout' : stored ? 'ok' : 'error'
   }
 
   return {
@@ -75,7 +75,7 @@ export function createPromptCacheStateStore (store: CacheStore, options: StateSt
     learn (entries, nowMs) {
       for (const [key, entry] of entries) {
         learnOne(key, entry, nowMs).then(
-          (ok) => report('learn', ok ? 'ok' : 'timeout'),
+          (result) => report('learn', result),
           () => report('learn', 'error')
         )
       }
