@@ -9,6 +9,8 @@ import { buildApp } from './app.js'
 import { installShutdown } from './server/shutdown.js'
 import { createMetrics } from './metrics/registry.js'
 import { recordOutcome } from './metrics/record.js'
+import type { MoneyLog } from './metrics/record.js'
+import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache, createCacheStore } from './cache/create-cache.js'
@@ -45,10 +47,16 @@ async function main (): Promise<void> {
   // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
   const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
 
+  // The app's logger exists only once buildApp returns; money warnings go through it.
+  let appLog: MoneyLog | undefined
+  const moneyLog: MoneyLog = { warn: (fields, message) => appLog?.warn(fields, message) }
   const app = await buildApp({
     config: holder.current,
     upstream,
-    outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
+    outcomes: {
+      record: (outcome) => recordOutcome(metrics, outcome, holder.current(), moneyLog),
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, holder.current(), moneyLog)
+    },
     cache,
     promptCacheState,
     metrics,
@@ -64,6 +72,7 @@ async function main (): Promise<void> {
     bodyLimitBytes: env.bodyLimitBytes,
     publicUrl: env.publicUrl
   })
+  appLog = app.log
   const watcher = watchConfig({
     path: env.configPath,
     holder,

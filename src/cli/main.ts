@@ -7,6 +7,7 @@ import { gatewayJsonSchema } from '../config/schema.js'
 import { runCheck } from './check.js'
 import type { CliIo } from './check.js'
 import { runExplain } from './explain.js'
+import { runCatalogDiff } from './catalog-diff.js'
 
 const USAGE = `usage:
   thriftline check [config.yaml]
@@ -16,7 +17,10 @@ const USAGE = `usage:
                      [--random 0.5] [--json] request.json|-
       Show what the policy does with a Messages request, rule by rule. Nothing is sent.
   thriftline schema
-      Print the policy file's JSON Schema (config/gateway.schema.json).`
+      Print the policy file's JSON Schema (config/gateway.schema.json).
+  thriftline catalog diff [--config gateway.yaml] [--upstream URL] [--json]
+      List the models the upstream's GET /v1/models serves that the catalog lacks (credential:
+      $ANTHROPIC_API_KEY). Exits 1 when some are missing, 0 when none, 2 on error.`
 
 const io: CliIo = {
   out: (line) => { process.stdout.write(line + '\n') },
@@ -60,6 +64,20 @@ async function main (argv: string[]): Promise<number> {
       random,
       json: values.json === true,
       readStdin: () => text(process.stdin)
+    }, io)
+  }
+  if (command === 'catalog') {
+    const [sub, ...args] = rest
+    if (sub !== 'diff') return usage('catalog takes the subcommand diff')
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, upstream: { type: 'string' }, json: { type: 'boolean' } } })
+    if (positionals.length > 0) return usage('catalog diff takes no file argument (use --config)')
+    return runCatalogDiff({
+      configPath: values.config ?? defaultConfigPath(),
+      upstreamUrl: values.upstream,
+      apiKey: process.env.ANTHROPIC_API_KEY,
+      json: values.json === true,
+      fetch: globalThis.fetch,
+      nowMs: Date.now()
     }, io)
   }
   if (command === 'schema') {

@@ -1,7 +1,6 @@
 // The one place the prompt-cache and savings code calls the cost function (src/metrics/cost.ts):
 // a narrow adapter, so a change to how usage is priced touches only this file.
 
-import { priceScheduleAt } from '../catalog/price-at.js'
 import { priceUsage } from '../metrics/cost.js'
 import type { PriceUsage } from './turn-cost.js'
 
@@ -15,7 +14,7 @@ export interface PriceContext {
 /** @example pricerFor({ isoDate: '2026-11-20', batch: false, inferenceGeo: undefined, speed: undefined })(usage, sonnet) */
 export function pricerFor (context: PriceContext): PriceUsage {
   return (usage, model) => {
-    if (priceScheduleAt(model, context.isoDate) === undefined) return null
-    return priceUsage(usage, model, context).picoUsd
+    const cost = priceUsage(usage, model, context)
+    return cost.unpriced.length > 0 ? null : cost.picoUsd
   }
 }

@@ -13,6 +13,7 @@ import type { RequestOutcome } from '../../src/server/outcome.js'
 import { createMetrics } from '../../src/metrics/registry.js'
 import type { Metrics } from '../../src/metrics/registry.js'
 import { recordOutcome } from '../../src/metrics/record.js'
+import { recordBatchSpend } from '../../src/metrics/record-batch.js'
 import { createCache } from '../../src/cache/create-cache.js'
 
 export interface StartedGateway {
@@ -65,7 +66,10 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
     upstream,
     cache,
     metrics,
-    outcomes: { record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current) } },
+    outcomes: {
+      record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current, { warn: (fields, message) => app.log.warn(fields, message) }) },
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, current, { warn: (fields, message) => app.log.warn(fields, message) })
+    },
     ...options.deps,
     now
   })
