@@ -35,7 +35,7 @@ export function bodyForAnotherModel (body: MessagesRequest): MessagesRequest {
   return messages === body.messages ? body : { ...body, messages }
 }
 
-const isThinkingBlock = (block: ContentBlock): boolean => block.type === 'thinking' || block.type === 'redacted_thinking'
+export const isThinkingBlock = (block: ContentBlock): boolean => block.type === 'thinking' || block.type === 'redacted_thinking'
 
 /**
  * Thinking blocks are bound to the model that wrote them: another model ignores them (but bills
@@ -60,7 +60,7 @@ function withoutEarlierThinking (body: MessagesRequest): MessageParam[] {
 }
 
 /** Index of the assistant turn a pending tool_result answers, when thinking is on; else -1. */
-function activeToolTurnIndex (body: MessagesRequest): number {
+export function activeToolTurnIndex (body: MessagesRequest): number {
   const thinking = body.thinking
   if (!isRecord(thinking) || thinking.type === 'disabled') return -1
   const last = body.messages[body.messages.length - 1]

@@ -3,11 +3,10 @@
 // no `cache_control` and no thinking cost nothing here: no hashing, no store round trip.
 
 import type { ModelCatalog } from '../catalog/types.js'
-import { bodyForAnotherModel } from '../policy/apply.js'
 import type { MessagesRequest, Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 import type { PrefixShape } from './prefix.js'
-import { prefixShape } from './prefix.js'
+import { prefixShapes } from './prefix.js'
 import type { PromptCacheView, WarmEntry } from './state.js'
 import { lastAnswerer, learnedEntries, warmPrefixes } from './state.js'
 import type { PromptCacheStateStore } from './state-store.js'
@@ -36,9 +35,7 @@ export async function lookupConversation (
   nowMs: number
 ): Promise<ConversationState | null> {
   if (!usesPromptCaching(body, rawText)) return null
-  const asSent = prefixShape(body, scope)
-  const other = bodyForAnotherModel(body)
-  const reshaped = other === body ? asSent : prefixShape(other, scope)
+  const { asSent, reshaped } = prefixShapes(body, scope)
   const keys = [...asSent.candidates]
   if (reshaped !== asSent) keys.push(...reshaped.candidates)
   if (asSent.previousTurn !== null) keys.push(asSent.previousTurn)

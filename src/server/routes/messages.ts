@@ -41,6 +41,8 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       const { config } = request.gw
       const body = parseMessagesRequest(parseJsonBody(request.body as string))
       const isoDate = isoDateOf(deps.now())
+      // Tracked even while no rule could move the request: a rule reloaded mid-conversation must
+      // know where the conversation is warm, and who signed its thinking.
       const conversation = deps.promptCache === null
         ? null
         : await lookupConversation(deps.promptCache, body, request.body as string, scopeOf(credentialOf(request.headers), config.cache.sharedScope), config.catalog, deps.now())

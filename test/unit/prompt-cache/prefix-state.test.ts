@@ -3,7 +3,7 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { prefixShape } from '../../../src/prompt-cache/prefix.js'
+import { prefixShape, prefixShapes } from '../../../src/prompt-cache/prefix.js'
 import { decodeRecord, encodeRecord, lastAnswerer, learnedEntries, mergeEntry, warmPrefixes } from '../../../src/prompt-cache/state.js'
 import type { WarmEntry } from '../../../src/prompt-cache/state.js'
 import type { MessagesRequest } from '../../../src/types/anthropic.js'
@@ -68,6 +68,23 @@ test('prefixShape: the turn key of a thinking tool turn\'s previous prompt ignor
   assert.equal(prefixShape(current, 'key:a').previousTurn, prevShape.whole)
   assert.equal(prefixShape(bodyForAnotherModel(current), 'key:a').previousTurn, prevShape.whole)
   assert.equal(prefixShape(turn([USER1, ASSISTANT1, USER2], { thinking }), 'key:a').previousTurn, null, 'no tool turn in progress')
+})
+
+test('prefixShapes: the one-pass reshaped prefixes are those of the body another model really gets', () => {
+  const thinking = { type: 'enabled', budget_tokens: 2048 }
+  const assistant = (id: string) => ({ role: 'assistant', content: [{ type: 'thinking', thinking: 'hm ' + id, signature: 'sig' }, { type: 'tool_use', id, name: 'bash', input: {} }] })
+  const result = (id: string, marker = false) => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'ok', ...(marker ? { cache_control: EPHEMERAL } : {}) }] })
+  for (const body of [
+    turn([USER1_PLAIN, assistant('t1'), result('t1'), assistant('t2'), result('t2', true)], { thinking }),
+    turn([USER1_PLAIN, assistant('t1'), result('t1'), { role: 'assistant', content: 'done' }, USER2], { thinking })
+  ]) {
+    const { asSent, reshaped } = prefixShapes(body, 'key:a')
+    const real = prefixShape(bodyForAnotherModel(body), 'key:a')
+    assert.notDeepEqual(reshaped.breakpoints, asSent.breakpoints, 'earlier thinking is removed for another model')
+    assert.deepEqual(reshaped.breakpoints, real.breakpoints)
+    assert.equal(reshaped.candidates[0], real.candidates[0])
+    assert.equal(reshaped.whole, real.whole)
+  }
 })
 
 const NOW = 1_000_000
