@@ -8,6 +8,11 @@
 //                                                    any status when set; `none` omits it (spend-cap 429)
 //   x-sim-latency-ms: N                              delay before the response headers
 //   x-sim-event-delay-ms: N                          delay between SSE events
+//   x-sim-first-token-ms: N                          delay between the stream's opening events and its
+//                                                    first content delta (the model's time to first token)
+//   x-sim-stamp: 1                                   each content delta carries `sim_sent_at` (ms, the
+//                                                    simulator's clock) so a benchmark can separate the
+//                                                    simulator's own timer jitter from the path's
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
 //   x-sim-scenario: text|tool_use|thinking|          shape of the reply, default text;
 //                   thinking_tool_use                thinking_tool_use = a signed thinking block, then tool_use
@@ -36,6 +41,8 @@ export interface Behaviour {
   retryAfter: number | 'none' | null
   latencyMs: number
   eventDelayMs: number
+  firstTokenMs: number
+  stamp: boolean
   outputTokens: number
   scenario: Scenario
   errorAfterEvents: number | null
@@ -50,6 +57,8 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   retryAfter: null,
   latencyMs: 0,
   eventDelayMs: 0,
+  firstTokenMs: 0,
+  stamp: false,
   outputTokens: 12,
   scenario: 'text',
   errorAfterEvents: null,
@@ -114,6 +123,8 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       retryAfter,
       latencyMs: int(headers, 'x-sim-latency-ms') ?? 0,
       eventDelayMs: int(headers, 'x-sim-event-delay-ms') ?? 0,
+      firstTokenMs: int(headers, 'x-sim-first-token-ms') ?? 0,
+      stamp: oneOf(headers, 'x-sim-stamp', ['0', '1'] as const) === '1',
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
       scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking', 'thinking_tool_use'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),

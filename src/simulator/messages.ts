@@ -74,16 +74,19 @@ async function writeStream (res: ServerResponse, events: string[], behaviour: Be
   const count = hangs ? 1 : Math.min(events.length, behaviour.errorAfterEvents ?? events.length)
   const tail = !hangs && behaviour.errorAfterEvents !== null ? OVERLOADED_EVENT : ''
   res.writeHead(200, SSE_HEADERS)
-  if (behaviour.eventDelayMs === 0) {
+  if (behaviour.eventDelayMs === 0 && behaviour.firstTokenMs === 0 && !behaviour.stamp) {
     const body = events.slice(0, count).join('')
     if (hangs) res.write(body)
     else res.end(body + tail)
     return
   }
+  const firstDelta = events.findIndex((event) => event.startsWith('event: content_block_delta'))
   for (let i = 0; i < count; i++) {
-    if (i > 0) await delay(behaviour.eventDelayMs)
+    // With a first-token delay the opening events leave together, as the API sends them.
+    const wait = i === firstDelta ? behaviour.firstTokenMs : i > 0 && (behaviour.firstTokenMs === 0 || i > firstDelta) ? behaviour.eventDelayMs : 0
+    if (wait > 0) await delay(wait)
     if (res.destroyed) return
-    res.write(events[i])
+    res.write(behaviour.stamp ? stamped(events[i] ?? '') : events[i])
   }
   if (hangs) return
   if (tail !== '') {
@@ -91,4 +94,12 @@ async function writeStream (res: ServerResponse, events: string[], behaviour: Be
     if (res.destroyed) return
   }
   res.end(tail)
+}
+
+const DELTA_DATA = 'event: content_block_delta\ndata: {'
+
+function stamped (event: string): string {
+  if (!event.startsWith(DELTA_DATA)) return event
+  const sentAt = (performance.timeOrigin + performance.now()).toFixed(3)
+  return `${DELTA_DATA}"sim_sent_at":${sentAt},${event.slice(DELTA_DATA.length)}`
 }

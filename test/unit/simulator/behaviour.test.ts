@@ -12,6 +12,7 @@ test('x-sim-* headers map to a behaviour; other headers are ignored', () => {
     [{ 'x-sim-retry-after': 'none' }, { retryAfter: 'none' }],
     [{ 'x-sim-latency-ms': '250' }, { latencyMs: 250 }],
     [{ 'x-sim-event-delay-ms': '40' }, { eventDelayMs: 40 }],
+    [{ 'x-sim-first-token-ms': '300', 'x-sim-stamp': '1' }, { firstTokenMs: 300, stamp: true }],
     [{ 'x-sim-output-tokens': '3' }, { outputTokens: 3 }],
     [{ 'x-sim-scenario': 'tool_use' }, { scenario: 'tool_use' }],
     [{ 'x-sim-scenario': 'thinking' }, { scenario: 'thinking' }],
@@ -37,6 +38,7 @@ test('a malformed x-sim-* value is a message naming the header, not a silent def
     [{ 'x-sim-output-tokens': '2.5' }, /^x-sim-output-tokens:/],
     [{ 'x-sim-scenario': 'poem' }, /^x-sim-scenario:.*text, tool_use, thinking/],
     [{ 'x-sim-hang': 'forever' }, /^x-sim-hang:/],
+    [{ 'x-sim-stamp': 'yes' }, /^x-sim-stamp:/],
     [{ 'x-sim-usage': '{oops' }, /^x-sim-usage:/],
     [{ 'x-sim-usage': '[1]' }, /^x-sim-usage:/],
     [{ 'x-sim-ping': 'yes' }, /^x-sim-ping:/]
