@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import type { RuntimeConfig } from './config/types.js'
 import type { UpstreamClient } from './upstream/client.js'
+import { createUpstreamReachability } from './upstream/reachability.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
@@ -43,6 +44,8 @@ export interface AppDeps {
   metricsToken?: string | null
   /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
   adminToken?: string | null
+  /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
+  upstreamProbeAfterMs?: number
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
@@ -75,8 +78,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
   registerErrorHandler(app)
 
+  const reachability = createUpstreamReachability({
+    probeAfterMs: deps.upstreamProbeAfterMs ?? 10_000,
+    probeTimeoutMs: deps.config().upstream.connectTimeoutMs
+  })
   const routeDeps: RouteDeps = {
-    upstream: deps.upstream,
+    upstream: reachability.observing(deps.upstream),
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     promptCache: deps.promptCacheState === undefined
@@ -86,13 +93,13 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     now: deps.now ?? Date.now,
     publicUrl: deps.publicUrl ?? null
   }
-  await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', isClosing: () => closing })
+  await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', upstreamReachability: (url) => reachability.report(url), isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
   await app.register(batchResultsRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, promptCache: routeDeps.promptCache })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null, promptCache: routeDeps.promptCache })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })

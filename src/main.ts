@@ -15,6 +15,7 @@ import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache, createCacheStore } from './cache/create-cache.js'
 import { createPromptCacheState } from './prompt-cache/create-state.js'
+import { redactCredentials } from './redact.js'
 import type { FastifyInstance } from 'fastify'
 import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
 import type { CacheBackend } from './server/startup-summary.js'
@@ -29,7 +30,7 @@ async function main (): Promise<void> {
   const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
   const loaded = await load()
   if ('issues' in loaded) {
-    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${redactCredentials(issue.message)}\n`)
     process.exit(1)
   }
   for (const warning of loaded.config.warnings) process.stderr.write(`thriftline: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
@@ -42,7 +43,7 @@ async function main (): Promise<void> {
     sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
   }
-  const cacheStore = createCacheStore(cacheSettings, () => holder.current().cache, metrics)
+  const cacheStore = createCacheStore(cacheSettings, () => holder.current().cache)
   const cache = createCache(cacheSettings, () => holder.current().cache, metrics, cacheStore)
   // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
   const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
@@ -73,6 +74,11 @@ async function main (): Promise<void> {
     publicUrl: env.publicUrl
   })
   appLog = app.log
+  // A Redis outage and its end, logged once each with the reason (never per failed command).
+  cache.watchAvailability((state) => {
+    if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')
+    else app.log.warn({ cacheStore: cache.kind, reason: redactCredentials(state.reason) }, 'cache store unavailable; requests are served uncached until it returns')
+  })
   const watcher = watchConfig({
     path: env.configPath,
     holder,
@@ -141,6 +147,16 @@ function packageVersion (): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thriftline: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`thriftline: failed to start: ${startupFailure(err, process.env.LOG_LEVEL)}\n`)
   process.exit(1)
 })
+
+/**
+ * One line an operator can act on (`listen EADDRINUSE: address already in use 0.0.0.0:8080`),
+ * credentials masked; the stack only at LOG_LEVEL debug or trace, where a developer wants it.
+ */
+function startupFailure (err: unknown, logLevel: string | undefined): string {
+  const verbose = logLevel === 'debug' || logLevel === 'trace'
+  const text = err instanceof Error ? (verbose ? err.stack ?? err.message : err.message) : String(err)
+  return redactCredentials(verbose ? text : text.replace(/\s*\n\s*/g, ' '))
+}

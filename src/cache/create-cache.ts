@@ -27,22 +27,21 @@ function hostPorts (list: string): Array<{ host: string; port: number }> {
 }
 
 /** The store: Redis when a URL (or Sentinels / Cluster nodes) is given, the in-memory LRU otherwise. */
-export function createCacheStore (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null): CacheStore {
+export function createCacheStore (settings: CacheSettings, config: () => CacheConfig): CacheStore {
   const operationTimeoutMs = config().operationTimeoutMs
-  const onFailure = (operation: 'get' | 'set' | 'lock'): void => { metrics?.cacheFailures.inc({ operation }) }
   const clientOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: operationTimeoutMs }
   if (settings.clusterNodes) {
-    return createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs, onFailure })
+    return createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs })
   }
   if (settings.sentinels) {
-    return createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs, onFailure })
+    return createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs })
   }
-  if (settings.redisUrl !== null) return createRedisStore({ url: settings.redisUrl, operationTimeoutMs, onFailure })
+  if (settings.redisUrl !== null) return createRedisStore({ url: settings.redisUrl, operationTimeoutMs })
   return createMemoryStore({ maxBytes: config().memoryMaxBytes })
 }
 
 /** `store`: one built by createCacheStore, when the caller shares it (main.ts: with the prompt-cache state). */
-export function createCache (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null, store: CacheStore = createCacheStore(settings, config, metrics)): ResponseCache {
+export function createCache (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null, store: CacheStore = createCacheStore(settings, config)): ResponseCache {
   return createResponseCache(store, config, {
     onOperation: (operation, result, seconds) => {
       if (metrics === null) return

@@ -18,6 +18,12 @@
 //                   thinking_tool_use                thinking_tool_use = a signed thinking block, then tool_use
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
+//   x-sim-truncate-after-events: N                   send N SSE events, then end the response cleanly
+//                                                    (no message_stop, no error: a cut stream)
+//   x-sim-reset-after-events: N                      send N SSE events, then destroy the socket (N at
+//                                                    least the event count: a reset after message_stop)
+//   x-sim-invalid-json: 1                            a 200 whose JSON body is cut short (well framed:
+//                                                    content-length matches, the JSON does not parse)
 //   x-sim-hang: headers|body|reset                   never answer / stop mid-body (after the first SSE
 //                                                    event, or half the JSON) / destroy the socket
 //   x-sim-usage: {json}                              exact usage to report (input_tokens, output_tokens,
@@ -46,6 +52,9 @@ export interface Behaviour {
   outputTokens: number
   scenario: Scenario
   errorAfterEvents: number | null
+  truncateAfterEvents: number | null
+  resetAfterEvents: number | null
+  invalidJson: boolean
   hang: Hang | null
   usage: Usage | null
   ping: boolean
@@ -62,6 +71,9 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   outputTokens: 12,
   scenario: 'text',
   errorAfterEvents: null,
+  truncateAfterEvents: null,
+  resetAfterEvents: null,
+  invalidJson: false,
   hang: null,
   usage: null,
   ping: false,
@@ -128,6 +140,9 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
       scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking', 'thinking_tool_use'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
+      truncateAfterEvents: int(headers, 'x-sim-truncate-after-events'),
+      resetAfterEvents: int(headers, 'x-sim-reset-after-events'),
+      invalidJson: oneOf(headers, 'x-sim-invalid-json', ['0', '1'] as const) === '1',
       hang: oneOf(headers, 'x-sim-hang', ['headers', 'body', 'reset'] as const),
       usage: usageOf(headers),
       ping: oneOf(headers, 'x-sim-ping', ['0', '1'] as const) === '1',

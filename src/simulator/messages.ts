@@ -63,6 +63,7 @@ export async function answerMessages (res: ServerResponse, request: MessagesRequ
 }
 
 function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): void {
+  if (behaviour.invalidJson) return sendJson(res, 200, json.slice(0, json.length >> 1))
   if (behaviour.hang !== 'body') return sendJson(res, 200, json)
   const bytes = Buffer.from(json)
   res.writeHead(200, { ...JSON_HEADERS, 'content-length': String(bytes.length) })
@@ -71,10 +72,12 @@ function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): vo
 
 async function writeStream (res: ServerResponse, events: string[], behaviour: Behaviour, delay: Delay): Promise<void> {
   const hangs = behaviour.hang === 'body'
-  const count = hangs ? 1 : Math.min(events.length, behaviour.errorAfterEvents ?? events.length)
+  const resets = !hangs && behaviour.resetAfterEvents !== null
+  const cut = hangs ? 1 : behaviour.errorAfterEvents ?? behaviour.truncateAfterEvents ?? behaviour.resetAfterEvents ?? events.length
+  const count = Math.min(events.length, cut)
   const tail = !hangs && behaviour.errorAfterEvents !== null ? OVERLOADED_EVENT : ''
   res.writeHead(200, SSE_HEADERS)
-  if (behaviour.eventDelayMs === 0 && behaviour.firstTokenMs === 0 && !behaviour.stamp) {
+  if (behaviour.eventDelayMs === 0 && behaviour.firstTokenMs === 0 && !behaviour.stamp && !resets) {
     const body = events.slice(0, count).join('')
     if (hangs) res.write(body)
     else res.end(body + tail)
@@ -89,6 +92,12 @@ async function writeStream (res: ServerResponse, events: string[], behaviour: Be
     res.write(behaviour.stamp ? stamped(events[i] ?? '') : events[i])
   }
   if (hangs) return
+  if (resets) {
+    // Every event went out; now the connection dies without the chunked terminator.
+    await new Promise<void>((resolve) => res.write('', () => resolve()))
+    res.socket?.destroy()
+    return
+  }
   if (tail !== '') {
     await delay(behaviour.eventDelayMs)
     if (res.destroyed) return

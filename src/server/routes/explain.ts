@@ -1,7 +1,9 @@
-// POST /v1/gateway/explain: what the policy would do with a Messages request (and its headers),
-// and why, rule by rule. Nothing is sent upstream.
+// POST /admin/explain (and its older name POST /v1/gateway/explain): what the policy would do with
+// a Messages request (and its headers), and why, rule by rule. Nothing is sent upstream. An admin
+// surface: it reveals every rule, routing header value and pattern, so it sits behind ADMIN_TOKEN
+// (adminGuard). The offline `thriftline explain` CLI needs no token.
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RuntimeConfig } from '../../config/types.js'
 import { GatewayError } from '../../errors.js'
 import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'
@@ -15,7 +17,8 @@ import { isRecord } from '../../types/anthropic.js'
 import type { PromptCacheStateStore } from '../../prompt-cache/state-store.js'
 import { lookupConversation } from '../../prompt-cache/conversation.js'
 import { scopeOf } from '../../cache/key.js'
-import { credentialOf } from '../../upstream/headers.js'
+import { headerValue } from '../../upstream/headers.js'
+import { adminGuard } from '../admin-guard.js'
 
 export interface ExplainRouteOptions {
   getConfig: () => RuntimeConfig
@@ -25,12 +28,17 @@ export interface ExplainRouteOptions {
   random?: () => number
   /** The conversation's prompt-cache state, as the request path sees it (same credential scope). */
   promptCache?: PromptCacheStateStore | null
+  /** ADMIN_TOKEN; null = the routes answer 404. */
+  adminToken: string | null
 }
+
+export const EXPLAIN_PATHS = ['/admin/explain', '/v1/gateway/explain'] as const
 
 export async function explainRoutes (app: FastifyInstance, options: ExplainRouteOptions): Promise<void> {
   const now = options.now ?? Date.now
   const random = options.random ?? Math.random
-  app.post('/v1/gateway/explain', async function explainDecision (request, reply) {
+  const onRequest = adminGuard(options.adminToken)
+  const handler = async function explainDecision (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const json = parseJsonBody(typeof request.body === 'string' ? request.body : '')
     // count_tokens bodies have no max_tokens; explain them too.
     const kind = isRecord(json) && json.max_tokens === undefined ? 'count_tokens' : 'messages'
@@ -42,8 +50,10 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
     if (!(draw >= 0 && draw < 1)) throw new GatewayError('TL_ERR_INVALID_REQUEST', 'random: must be a number in [0, 1).')
     const config = options.getConfig()
     const input = toRoutingInput(body, request.headers)
-    if (options.promptCache !== undefined && options.promptCache !== null) {
-      const scope = scopeOf(credentialOf(request.headers), config.cache.sharedScope)
+    // The conversation's credential comes in x-api-key (Authorization carries the admin token).
+    const conversationKey = headerValue(request.headers, 'x-api-key')
+    if (options.promptCache !== undefined && options.promptCache !== null && (conversationKey !== undefined || config.cache.sharedScope !== null)) {
+      const scope = scopeOf(conversationKey ?? null, config.cache.sharedScope)
       const state = await lookupConversation(options.promptCache, body, typeof request.body === 'string' ? request.body : '', scope, config.catalog, now())
       input.promptCache = state?.view ?? null
     }
@@ -55,7 +65,8 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
       explanation,
       rewrite: rewriteOf(body, decision, config)
     })
-  })
+  }
+  for (const path of EXPLAIN_PATHS) app.post(path, { onRequest }, handler)
 }
 
 function withoutTrace (decision: Decision): Decision {
