@@ -25,6 +25,8 @@ routes:
 const SECRET = 'SECRET-PROJECT-CODENAME-'
 const SYSTEM = [{ type: 'text' as const, text: (SECRET + 'rules. ').repeat(1200), cache_control: { type: 'ephemeral' as const } }]
 
+const ADMIN_TOKEN = 'admin-secret-for-explain'
+
 let sim: Simulator
 let redis: TestRedis
 let one: StartedGateway
@@ -41,7 +43,7 @@ before(async () => {
   sim = await createSimulator()
   redis = await startRedis()
   one = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { promptCacheState: sharedState() } })
-  two = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { promptCacheState: sharedState() } })
+  two = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { promptCacheState: sharedState(), adminToken: ADMIN_TOKEN } })
 })
 
 after(async () => {
@@ -81,6 +83,20 @@ test('what one gateway learns, another protects; Redis holds model ids and numbe
   assert.equal(data.model, 'claude-sonnet-4-6')
   assert.equal(response.headers.get('x-gateway-prompt-cache'), 'protected')
   assert.ok((data.usage.cache_read_input_tokens ?? 0) > 0, 'and Sonnet\'s cache was read')
+
+  // explain sees the same state: the conversation's key in x-api-key, the admin token in Authorization.
+  const explained = await fetch(`${two.url}/admin/explain`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-api-key': 'sk-shared-state', 'x-followup': '1', 'content-type': 'application/json' },
+    body: JSON.stringify(turn('Next?'))
+  })
+  assert.equal(explained.status, 200)
+  const explanation = await explained.json() as { decision: { targetModel: string; promptCache: { outcome: string; reason: string } | null }; promptCache: { asSent: Array<{ model: string }> } | null; explanation: { summary: string } }
+  assert.equal(explanation.decision.targetModel, 'claude-sonnet-4-6')
+  assert.equal(explanation.decision.promptCache?.outcome, 'protected')
+  assert.equal(explanation.decision.promptCache?.reason, 'prompt_cache_warm')
+  assert.ok(explanation.promptCache?.asSent.some((warm) => warm.model === 'claude-sonnet-4-6'))
+  assert.match(explanation.explanation.summary, /kept on claude-sonnet-4-6 \(prompt_cache_warm\)/)
 
   const probe = new Redis(redis.url, { maxRetriesPerRequest: 1 })
   try {
