@@ -15,7 +15,8 @@
 
 import { createHash, hash as oneShotHash } from 'node:crypto'
 import type { Hash } from 'node:crypto'
-import { canonicalForm } from '../cache/key.js'
+import { canonicalForm, REQUEST_SHAPE } from '../cache/key.js'
+import type { MarkerShape } from '../cache/key.js'
 import { activeToolTurnIndex, isThinkingBlock } from '../policy/apply.js'
 import type { ContentBlock, MessagesRequest } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
@@ -53,6 +54,8 @@ export interface PrefixShape {
 
 interface Block {
   value: unknown
+  /** Where its markers are (canonicalForm leaves them out there). */
+  shape: MarkerShape
   /** Set on a message's first block. */
   role: string | null
   ttl: TtlKind | null
@@ -68,19 +71,18 @@ function ttlOf (block: unknown): TtlKind | null {
   return block.cache_control.ttl === '1h' ? '1h' : '5m'
 }
 
-/** The cache key's canonical form (length-prefixed raw strings, no escaping; markers dropped at every level). */
-function textOf (value: unknown): string {
-  return canonicalForm(value)
-}
+/** Where the API reads `cache_control` markers in a content block, and in a tool (the response cache key's shapes). */
+const BLOCK_SHAPE: MarkerShape = REQUEST_SHAPE.fields?.system?.items ?? { marker: true }
+const TOOL_SHAPE: MarkerShape = REQUEST_SHAPE.fields?.tools?.items ?? { marker: true }
 
 /** Tools, system blocks, then every message's blocks (a string content is one block), in prompt order. */
 function blocksOf (body: MessagesRequest): { blocks: Block[]; system: number; messages: number } {
   const blocks: Block[] = []
-  const plain = (value: unknown, ttl: TtlKind | null): Block => ({ value, role: null, ttl, messageEnd: null, thinking: false, dropped: false })
-  if (Array.isArray(body.tools)) for (const tool of body.tools) blocks.push(plain(tool, ttlOf(tool)))
+  const plain = (value: unknown, shape: MarkerShape, ttl: TtlKind | null): Block => ({ value, shape, role: null, ttl, messageEnd: null, thinking: false, dropped: false })
+  if (Array.isArray(body.tools)) for (const tool of body.tools) blocks.push(plain(tool, TOOL_SHAPE, ttlOf(tool)))
   const system = blocks.length
-  if (typeof body.system === 'string') blocks.push(plain(body.system, null))
-  else if (Array.isArray(body.system)) for (const block of body.system) blocks.push(plain(block, ttlOf(block)))
+  if (typeof body.system === 'string') blocks.push(plain(body.system, BLOCK_SHAPE, null))
+  else if (Array.isArray(body.system)) for (const block of body.system) blocks.push(plain(block, BLOCK_SHAPE, ttlOf(block)))
   const messages = blocks.length
   const active = activeToolTurnIndex(body)
   body.messages.forEach((message, index) => {
@@ -90,7 +92,7 @@ function blocksOf (body: MessagesRequest): { blocks: Block[]; system: number; me
       message.content.some((block) => !isThinkingBlock(block))
     content.forEach((block, i) => {
       const thinking = isRecord(block) && isThinkingBlock(block as ContentBlock)
-      blocks.push({ value: block, role: i === 0 ? message.role : null, ttl: ttlOf(block), messageEnd: i === content.length - 1 ? index : null, thinking, dropped: strips && thinking })
+      blocks.push({ value: block, shape: BLOCK_SHAPE, role: i === 0 ? message.role : null, ttl: ttlOf(block), messageEnd: i === content.length - 1 ? index : null, thinking, dropped: strips && thinking })
     })
   })
   // Automatic caching: a top-level marker is a breakpoint on the last block.
@@ -177,7 +179,7 @@ export function prefixShapes (body: MessagesRequest, scope: string): { asSent: P
     if (i === system) all('S' + JSON.stringify(body.speed ?? null))
     if (i === messages) all('M' + JSON.stringify([body.tool_choice ?? null, body.thinking ?? null, body.output_config ?? null]))
     if (block.role !== null) all('R' + JSON.stringify(block.role))
-    const text = textOf(block.value)
+    const text = canonicalForm(block.value, block.shape)
     const digest = oneShotHash('sha256', text, 'buffer')
     sent.feed(digest, text.length)
     if (!block.dropped) other?.feed(digest, text.length)
