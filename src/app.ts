@@ -10,7 +10,7 @@ import { createUpstreamReachability } from './upstream/reachability.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
-import { answerClientError, registerErrorHandler } from './server/error-handler.js'
+import { answerClientError, registerErrorHandler, sendGatewayError, toGatewayErrorFromAny } from './server/error-handler.js'
 import { healthRoutes } from './server/routes/health.js'
 import { messagesRoutes } from './server/routes/messages.js'
 import { countTokensRoutes } from './server/routes/count-tokens.js'
@@ -25,6 +25,14 @@ import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
 import { createPromptCacheState } from './prompt-cache/create-state.js'
 import type { PromptCacheStateStore } from './prompt-cache/state-store.js'
+import { createResilience } from './upstream/resilience.js'
+import type { Resilience } from './upstream/resilience.js'
+import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-events.js'
+import { getHeapStatistics } from 'node:v8'
+import { BodyBudget, defaultBodyBudgetBytes } from './server/body-budget.js'
+import { jsonBodyParser } from './server/read-json-body.js'
+import { DEFAULT_TIMEOUTS, connectionsCheckingIntervalMs, timeoutsProblem } from './server/timeouts.js'
+import type { ServerTimeouts } from './server/timeouts.js'
 
 export interface AppDeps {
   config: () => RuntimeConfig
@@ -44,11 +52,20 @@ export interface AppDeps {
   metricsToken?: string | null
   /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
   adminToken?: string | null
+  /** Circuit breakers and retry budget; absent = a fresh one reporting to `metrics` and the log. */
+  resilience?: Resilience
   /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
   upstreamProbeAfterMs?: number
+  /** Request-body bytes held in memory at once across all requests (REQUEST_BUFFER_BUDGET_BYTES). */
+  bodyBudgetBytes?: number
+  /** Client connection limits (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS). */
+  timeouts?: Partial<ServerTimeouts>
+  /** Non-streamed upstream answers are read whole up to this size (UPSTREAM_BUFFER_LIMIT_BYTES); larger ones are relayed as they come. */
+  upstreamBufferLimitBytes?: number
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
+export const DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES = 32 * 1024 * 1024
 
 /** `gw_<random per app><counter>`: unique across instances, without a UUID per request. */
 function requestIds (): () => string {
@@ -58,32 +75,52 @@ function requestIds (): () => string {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const timeouts: ServerTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+  const timeoutsIssue = timeoutsProblem(timeouts)
+  if (timeoutsIssue !== null) throw new Error(timeoutsIssue)
+  const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
+  const budget = new BodyBudget(deps.bodyBudgetBytes ?? defaultBodyBudgetBytes(getHeapStatistics().heap_size_limit))
+  deps.metrics?.watchRequestBuffer(budget)
   const app = Fastify({
+    // Passed to http.createServer: Node validates the two timeouts together there.
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(timeouts)
+    },
+    // Fastify sets these on the server after creating it (its defaults would switch the request timeout off).
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     logger: deps.logger ?? false,
     // Access logs are synchronous work on every request; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
-    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit,
     genReqId: requestIds(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: true,
-    clientErrorHandler: answerClientError
+    clientErrorHandler: answerClientError,
+    // A URL Fastify cannot decode (`/v1/models/%ff`) is the client's mistake, in Anthropic's shape.
+    frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
   // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
-  registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
+  app.addContentTypeParser('application/json', jsonBodyParser(budget, bodyLimit))
+  registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null, budget })
   registerErrorHandler(app)
 
+  const resilience = deps.resilience ?? createResilience({ events: resilienceEvents(deps.metrics ?? null, () => app.log, deps.config) })
+  deps.metrics?.observeBreakers(() => breakerGaugeValues(resilience, deps.config))
   const reachability = createUpstreamReachability({
     probeAfterMs: deps.upstreamProbeAfterMs ?? 10_000,
     probeTimeoutMs: deps.config().upstream.connectTimeoutMs
   })
   const routeDeps: RouteDeps = {
     upstream: reachability.observing(deps.upstream),
+    resilience,
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     promptCache: deps.promptCacheState === undefined
@@ -91,7 +128,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
       : deps.promptCacheState,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
-    publicUrl: deps.publicUrl ?? null
+    publicUrl: deps.publicUrl ?? null,
+    upstreamBufferLimitBytes: deps.upstreamBufferLimitBytes ?? DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES
   }
   await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', upstreamReachability: (url) => reachability.report(url), isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)

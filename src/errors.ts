@@ -13,6 +13,10 @@ export const ERRORS = {
   TL_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
   TL_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false },
   TL_ERR_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false },
+  TL_ERR_INVALID_PATH: { status: 400, type: 'invalid_request_error', retryable: false },
+  TL_ERR_TOO_DEEP: { status: 400, type: 'invalid_request_error', retryable: false },
+  /** The gateway holds as many request bodies as its buffer budget allows: another moment will do. */
+  TL_ERR_BUSY: { status: 503, type: 'overloaded_error', retryable: true },
   TL_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', retryable: false },
   TL_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
   TL_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },
@@ -21,6 +25,8 @@ export const ERRORS = {
   TL_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
   TL_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },
   TL_ERR_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true },
+  /** Every candidate model's circuit breaker is open (or the retry budget is spent): the answer the API gives when overloaded. */
+  TL_ERR_UPSTREAM_UNAVAILABLE: { status: 529, type: 'overloaded_error', retryable: true },
   TL_ERR_SHUTTING_DOWN: { status: 503, type: 'api_error', retryable: true },
   TL_ERR_INTERNAL: { status: 500, type: 'api_error', retryable: true }
 } as const satisfies Record<string, ErrorSpec>
@@ -32,9 +38,12 @@ export class GatewayError extends Error {
   readonly status: number
   readonly type: string
   readonly retryable: boolean
+  /** Sent as `retry-after` (whole seconds) when set. */
+  readonly retryAfterSeconds: number | null
 
-  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options)
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null
     const spec: ErrorSpec = ERRORS[code]
     this.name = 'GatewayError'
     this.code = code

@@ -4,6 +4,8 @@
 import type { ModelCatalog } from '../catalog/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import type { ConfigIssue } from './issues.js'
+import type { BreakerSettings } from '../upstream/circuit-breaker.js'
+import type { RetryBudgetSettings } from '../upstream/retry-budget.js'
 
 export interface UpstreamConfig {
   /** Origin plus optional base path, e.g. https://api.anthropic.com */
@@ -15,6 +17,10 @@ export interface UpstreamConfig {
   bodyTimeoutMs: number
   /** Total time budget spent waiting on retry-after before trying the next fallback model. */
   fallbackRetryBudgetMs: number
+  /** Per model: stop calling a model that keeps failing, probe it after a cool-down. */
+  circuitBreaker: BreakerSettings
+  /** Fallback attempts as a share of first attempts, so fallbacks cannot multiply a storm. */
+  retryBudget: RetryBudgetSettings
 }
 
 export type CacheMode = 'deterministic' | 'all' | 'off'

@@ -18,7 +18,9 @@ const CACHE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 export function createMetrics (options: { defaultMetrics: boolean; version: string }) {
   const registry = new Registry()
   const registers = [registry]
+  let breakerStates: () => Iterable<[string, number]> = () => []
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
+  let bufferSource: { readonly used: number; readonly capacity: number } | null = null
   const metrics = {
     registry,
     requests: new BufferedCounter({ name: 'llm_gateway_requests_total', help: 'Client requests, by route, requested model, model used, matched rule, tenant, status class and cache result.', labelNames: ['route', 'requested_model', 'routed_model', 'rule', 'tenant', 'status_class', 'cache_result'] as const, registers }),
@@ -28,7 +30,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     tokens: new BufferedCounter({ name: 'llm_gateway_tokens_total', help: 'Tokens by disjoint billing type (input, output, cache_read, cache_write_5m, cache_write_1h), priced or not; batch="true" for Message Batches results.', labelNames: ['tenant', 'requested_model', 'routed_model', 'token_type', 'batch'] as const, registers }),
     cost: new BufferedCounter({ name: 'llm_gateway_cost_usd_total', help: 'Upstream spend in USD, priced from the answer usage and the model catalog (0 for cache hits); batch="true" for Message Batches results, at batch prices. Each request is exact in integer pico-USD; the sum is a float64.', labelNames: ['tenant', 'requested_model', 'routed_model', 'batch'] as const, registers }),
     unpricedTokens: new BufferedCounter({ name: 'llm_gateway_unpriced_tokens_total', help: 'Tokens the gateway could not price (a model, or a fast-mode price, the catalog lacks); they are also in llm_gateway_tokens_total.', labelNames: ['token_type'] as const, registers }),
-    malformedUsage: new BufferedCounter({ name: 'llm_gateway_usage_malformed_total', help: 'Usage counts that were fractional, negative or non-numeric (repaired: rounded up, or 0) and still priced.', labelNames: ['reason'] as const, registers }),
+    malformedUsage: new BufferedCounter({ name: 'llm_gateway_usage_malformed_total', help: 'Usage counts that were fractional, negative or non-numeric (repaired: rounded up, or 0) and still priced; unread: a 2xx Messages answer whose usage could not be read, left unpriced.', labelNames: ['reason'] as const, registers }),
     savings: new BufferedCounter({ name: 'llm_gateway_savings_usd_total', help: 'USD saved: routing (the requested model with its own prompt-cache state, minus what was served, when positive) and cache (what a repeat upstream call would have cost). Formulas: docs/metrics.md.', labelNames: ['tenant', 'reason', 'requested_model', 'routed_model'] as const, registers }),
     routingLoss: new BufferedCounter({ name: 'llm_gateway_routing_loss_usd_total', help: 'USD a rewrite cost above the requested model with its own prompt-cache state (a pricier target, or a warm cache thrown away); net routing savings = savings{reason="routing"} minus this.', labelNames: ['tenant', 'requested_model', 'routed_model'] as const, registers }),
     promptCacheProtected: new BufferedCounter({ name: 'llm_gateway_prompt_cache_protected_total', help: 'Requests a rule would have moved off a model holding their prompt cache warm, kept there because moving would cost more this turn (reason prompt_cache_warm).', labelNames: ['rule', 'warm_model', 'target_model'] as const, registers }),
@@ -43,9 +45,37 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     ruleSkips: new BufferedCounter({ name: 'llm_gateway_rule_skips_total', help: 'Rules whose match held but whose target the capability guard refused.', labelNames: ['rule', 'reason'] as const, registers }),
     lifecycleRemaps: new BufferedCounter({ name: 'llm_gateway_lifecycle_remaps_total', help: 'Requests for a retired model sent to its replacement.', labelNames: ['from', 'to'] as const, registers }),
     inflight: new CountingGauge({ name: 'llm_gateway_inflight_requests', help: 'Requests being served right now.', labelNames: ['route'] as const, registers }),
+    // Read when scraped from the app's body budget (buildApp hands it over): nothing per request.
+    requestBuffer: new Gauge({
+      name: 'llm_gateway_request_buffer_bytes',
+      help: 'Request-body bytes held in memory now (type="used") and the budget for them (type="limit", REQUEST_BUFFER_BUDGET_BYTES).',
+      labelNames: ['type'] as const,
+      registers,
+      collect () {
+        this.set({ type: 'used' }, bufferSource?.used ?? 0)
+        this.set({ type: 'limit' }, bufferSource?.capacity ?? 0)
+      }
+    }),
+    /** Where llm_gateway_request_buffer_bytes reads from. */
+    watchRequestBuffer (source: { readonly used: number; readonly capacity: number }): void { bufferSource = source },
     cacheOperations: new BufferedCounter({ name: 'llm_gateway_cache_operations_total', help: 'Cache operations by result (hit, miss, stored, skipped, error, timeout).', labelNames: ['operation', 'result'] as const, registers }),
     cacheDuration: new LeanHistogram({ name: 'llm_gateway_cache_operation_duration_seconds', help: 'Cache store round trips.', labelNames: ['operation'] as const, buckets: CACHE_BUCKETS, registers }),
     cacheFailures: new BufferedCounter({ name: 'llm_gateway_cache_failures_total', help: 'Cache operations that failed open (the request went on uncached).', labelNames: ['operation'] as const, registers }),
+    breakerTransitions: new Counter({ name: 'llm_gateway_circuit_breaker_transitions_total', help: 'Circuit breaker state changes per upstream model, by the state entered (open, half_open, closed).', labelNames: ['model', 'to'] as const, registers }),
+    shortCircuits: new BufferedCounter({ name: 'llm_gateway_circuit_breaker_short_circuits_total', help: 'Calls to an upstream model skipped because its circuit breaker was open.', labelNames: ['model'] as const, registers }),
+    retryBudgetExhausted: new Counter({ name: 'llm_gateway_retry_budget_exhausted_total', help: 'Fallback attempts refused because the retry budget was spent (the last upstream answer was returned).', registers }),
+    breakerState: new Gauge({
+      name: 'llm_gateway_circuit_breaker_state',
+      help: 'Circuit breaker state per upstream model: 0 closed, 1 half-open, 2 open (models the gateway has called).',
+      labelNames: ['model'] as const,
+      registers,
+      collect () {
+        this.reset()
+        for (const [model, value] of breakerStates()) this.set({ model }, value)
+      }
+    }),
+    /** Gives the breaker gauge its source: model label → state value, read at scrape time. */
+    observeBreakers (source: () => Iterable<[string, number]>): void { breakerStates = source },
     configReloads: new Counter({ name: 'llm_gateway_config_reloads_total', help: 'Policy reloads by result.', labelNames: ['result'] as const, registers }),
     buildInfo: new Gauge({ name: 'llm_gateway_build_info', help: 'Always 1; labels carry the version.', labelNames: ['version', 'node_version'] as const, registers })
   }
@@ -53,9 +83,10 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   // Known-in-advance series exist from the start, so rate() sees the first increment.
   for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const operation of ['get', 'set', 'lock']) metrics.cacheFailures.inc({ operation }, 0)
+  metrics.retryBudgetExhausted.inc(0)
   // The alert on unpriced traffic needs the series to exist before the first unpriced token.
   for (const tokenType of ['input', 'output', 'cache_read', 'cache_write_5m', 'cache_write_1h']) metrics.unpricedTokens.inc({ token_type: tokenType }, 0)
-  for (const reason of ['fractional', 'negative', 'non_numeric']) metrics.malformedUsage.inc({ reason }, 0)
+  for (const reason of ['fractional', 'negative', 'non_numeric', 'unread']) metrics.malformedUsage.inc({ reason }, 0)
   for (const operation of ['lookup', 'learn']) for (const result of ['ok', 'timeout', 'error']) metrics.promptCacheState.inc({ operation, result }, 0)
   return metrics
 }

@@ -9,6 +9,8 @@ import type { RuntimeConfig } from '../config/types.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
+import type { BodyBudget } from './body-budget.js'
+import { originFormTarget } from './request-target.js'
 import type { OutcomeSink, RouteName } from './outcome.js'
 import { plainOutcome, routeOf } from './outcome-builder.js'
 
@@ -20,6 +22,8 @@ export interface RequestContext {
   hasOutcome: boolean
   /** Made by a route that waits on the upstream (clientGoneOf): aborted if the client leaves first. */
   clientGone: ClientGone | null
+  /** Bytes of this request's body held against the body budget; given back when the response is over. */
+  bufferedBytes: number
 }
 
 declare module 'fastify' {
@@ -33,6 +37,7 @@ export interface LifecycleOptions {
   isClosing: () => boolean
   outcomes: OutcomeSink
   inflight: CountingGauge<'route'> | null
+  budget: BodyBudget
 }
 
 /** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total and the in-flight gauge. */
@@ -50,7 +55,7 @@ const INFLIGHT_LABELS: Record<RouteName, { route: RouteName }> = {
 }
 
 export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
-  const { currentConfig, isClosing, outcomes, inflight } = options
+  const { currentConfig, isClosing, outcomes, inflight, budget } = options
   app.decorateRequest('gw', null as unknown as RequestContext)
   app.addHook('onRequest', (request, reply, done) => {
     if (isClosing()) {
@@ -58,7 +63,7 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
-    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0 }
     request.gw = gw
     const url = request.routeOptions.url
     const operational = OPERATIONAL_ROUTES.has(url ?? '')
@@ -70,9 +75,20 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
     raw.once('close', () => {
       if (!raw.writableFinished) gw.clientGone?.abort()
       if (labels !== null) inflight?.dec(labels)
+      if (gw.bufferedBytes !== 0) {
+        budget.release(gw.bufferedBytes)
+        gw.bufferedBytes = 0
+      }
       // Gateway errors, models, batches, explain: every answered client request is counted once.
       if (!gw.hasOutcome && raw.writableFinished && !operational) outcomes.record(plainOutcome(request, reply.statusCode))
     })
+    // Routes forward `request.url`: it must be origin-form without dot-segments (request-target.ts).
+    const target = originFormTarget(request.url)
+    if (target === null) {
+      done(new GatewayError('TL_ERR_INVALID_PATH', 'The request target must be a path without "." or ".." segments (encoded or not).'))
+      return
+    }
+    if (target !== request.url) request.raw.url = target
     done()
   })
 }

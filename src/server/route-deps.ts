@@ -4,9 +4,12 @@ import type { UpstreamClient } from '../upstream/client.js'
 import type { OutcomeSink } from './outcome.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import type { PromptCacheStateStore } from '../prompt-cache/state-store.js'
+import type { Resilience } from '../upstream/resilience.js'
 
 export interface RouteDeps {
   upstream: UpstreamClient
+  /** Circuit breakers and the retry budget, shared by every route of the app. */
+  resilience: Resilience
   outcomes: OutcomeSink
   /** Null when caching is disabled for this app. */
   cache: ResponseCache | null
@@ -18,4 +21,6 @@ export interface RouteDeps {
   now: () => number
   /** Public origin for rewritten batch results_url; null = derived from the request. */
   publicUrl: string | null
+  /** Upstream answers (and single SSE events) are held whole up to this size; larger ones are relayed unread. */
+  upstreamBufferLimitBytes: number
 }

@@ -35,9 +35,12 @@ export function estimateTokens (body: MessagesRequest): number {
   return NEW_TOKENIZER.test(body.model) ? Math.ceil(tokens * 1.3) : tokens
 }
 
-function textChunks (seed: Buffer, count: number): string[] {
+function textChunks (seed: Buffer, count: number, padTo: number | null): string[] {
   const chunks: string[] = []
-  for (let i = 0; i < count; i++) chunks.push((i === 0 ? '' : ' ') + (WORDS[(seed[i % seed.length] ?? 0) % WORDS.length] ?? 'ok'))
+  for (let i = 0; i < count; i++) {
+    const word = (i === 0 ? '' : ' ') + (WORDS[(seed[i % seed.length] ?? 0) % WORDS.length] ?? 'ok')
+    chunks.push(padTo === null ? word : word.padEnd(padTo, '.').slice(0, padTo))
+  }
   return chunks
 }
 
@@ -60,7 +63,7 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
     pieces.set(content.length, THOUGHTS)
     content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: signatureFor(body.model, seed) })
   }
-  const chunks = textChunks(seed, usesTool ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens)
+  const chunks = textChunks(seed, usesTool ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens, behaviour.chunkBytes)
   pieces.set(content.length, chunks)
   content.push({ type: 'text', text: chunks.join('') })
   if (usesTool) {
