@@ -14,6 +14,7 @@ import { recordOutcome } from '../src/metrics/record.js'
 import { createCache } from '../src/cache/create-cache.js'
 import { createSimulator } from '../src/simulator/server.js'
 import type { RequestOutcome } from '../src/server/outcome.js'
+import { runPromptCacheDemo } from './demo-prompt-cache.js'
 
 /** A policy shipped with the product, so what the demo shows is what a user can run. */
 const POLICY_FILE = new URL('../config/examples/demo.yaml', import.meta.url)
@@ -99,12 +100,13 @@ async function main (): Promise<void> {
   await upstream.close()
   await cache.close()
   await simulator.close()
+  await runPromptCacheDemo()
 }
 
 async function printMoney (metrics: ReturnType<typeof createMetrics>): Promise<void> {
   const spend = (await metrics.cost.get()).values
   const savings = (await metrics.savings.get()).values
-  const extra = (await metrics.extraCost.get()).values
+  const extra = (await metrics.routingLoss.get()).values
   const shadow = (await metrics.shadowWouldSave.get()).values
   const rows = new Map<string, { spend: number; routing: number; cache: number }>()
   const row = (model: string): { spend: number; routing: number; cache: number } => {

@@ -23,6 +23,8 @@ import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
 import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import { createPromptCacheState } from './prompt-cache/create-state.js'
+import type { PromptCacheStateStore } from './prompt-cache/state-store.js'
 import { createResilience } from './upstream/resilience.js'
 import type { Resilience } from './upstream/resilience.js'
 import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-events.js'
@@ -37,6 +39,8 @@ export interface AppDeps {
   upstream: UpstreamClient
   outcomes: OutcomeSink
   cache?: ResponseCache | null
+  /** Prompt-cache state (which model holds which conversation warm); default: in memory; null: not tracked. */
+  promptCacheState?: PromptCacheStateStore | null
   logger?: FastifyServerOptions['logger']
   bodyLimitBytes?: number
   publicUrl?: string | null
@@ -119,6 +123,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     resilience,
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
+    promptCache: deps.promptCacheState === undefined
+      ? createPromptCacheState(null, () => deps.config().cache.operationTimeoutMs, deps.metrics ?? null)
+      : deps.promptCacheState,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     publicUrl: deps.publicUrl ?? null,
@@ -130,7 +137,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
   await app.register(batchResultsRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null, promptCache: routeDeps.promptCache })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })

@@ -13,7 +13,8 @@ import type { MoneyLog } from './metrics/record.js'
 import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
-import { createCache } from './cache/create-cache.js'
+import { createCache, createCacheStore } from './cache/create-cache.js'
+import { createPromptCacheState } from './prompt-cache/create-state.js'
 import { redactCredentials } from './redact.js'
 import type { FastifyInstance } from 'fastify'
 import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
@@ -36,12 +37,16 @@ async function main (): Promise<void> {
   const holder = createConfigHolder(loaded.config)
   const upstream = createUpstreamClient({ connectTimeoutMs: loaded.config.upstream.connectTimeoutMs })
   const metrics = createMetrics({ defaultMetrics: true, version: packageVersion() })
-  const cache = createCache({
+  const cacheSettings = {
     redisUrl: env.redisUrl,
     sentinels: process.env.REDIS_SENTINELS ?? null,
     sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
-  }, () => holder.current().cache, metrics)
+  }
+  const cacheStore = createCacheStore(cacheSettings, () => holder.current().cache)
+  const cache = createCache(cacheSettings, () => holder.current().cache, metrics, cacheStore)
+  // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
+  const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
 
   // The app's logger exists only once buildApp returns; money warnings go through it.
   let appLog: MoneyLog | undefined
@@ -54,6 +59,7 @@ async function main (): Promise<void> {
       recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, holder.current(), moneyLog)
     },
     cache,
+    promptCacheState,
     metrics,
     metricsOnMainPort: env.metricsPort === null,
     metricsToken: env.metricsToken,

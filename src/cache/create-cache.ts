@@ -8,6 +8,7 @@ import { createMemoryStore } from './memory-store.js'
 import { createRedisStore } from './redis-store.js'
 import { createResponseCache } from './response-cache.js'
 import type { ResponseCache } from './response-cache.js'
+import type { CacheStore } from './store.js'
 
 export interface CacheSettings {
   redisUrl: string | null
@@ -25,19 +26,22 @@ function hostPorts (list: string): Array<{ host: string; port: number }> {
   })
 }
 
-export function createCache (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null): ResponseCache {
+/** The store: Redis when a URL (or Sentinels / Cluster nodes) is given, the in-memory LRU otherwise. */
+export function createCacheStore (settings: CacheSettings, config: () => CacheConfig): CacheStore {
   const operationTimeoutMs = config().operationTimeoutMs
   const clientOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: operationTimeoutMs }
-  let store
   if (settings.clusterNodes) {
-    store = createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs })
-  } else if (settings.sentinels) {
-    store = createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs })
-  } else if (settings.redisUrl !== null) {
-    store = createRedisStore({ url: settings.redisUrl, operationTimeoutMs })
-  } else {
-    store = createMemoryStore({ maxBytes: config().memoryMaxBytes })
+    return createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs })
   }
+  if (settings.sentinels) {
+    return createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs })
+  }
+  if (settings.redisUrl !== null) return createRedisStore({ url: settings.redisUrl, operationTimeoutMs })
+  return createMemoryStore({ maxBytes: config().memoryMaxBytes })
+}
+
+/** `store`: one built by createCacheStore, when the caller shares it (main.ts: with the prompt-cache state). */
+export function createCache (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null, store: CacheStore = createCacheStore(settings, config)): ResponseCache {
   return createResponseCache(store, config, {
     onOperation: (operation, result, seconds) => {
       if (metrics === null) return

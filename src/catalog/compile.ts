@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../config/issues.js'
 import { isRecord } from '../types/anthropic.js'
 import type { CatalogModel, ModelCapabilities, ModelCatalog, PriceRow, PriceSchedule } from './types.js'
 
-const MODEL_KEYS = ['id', 'like', 'display_name', 'aliases', 'context_window', 'max_output_tokens', 'vision', 'thinking_types', 'sampling', 'inference_geo', 'fast_mode', 'prefill', 'retires_at', 'replacement', 'prices']
+const MODEL_KEYS = ['id', 'like', 'display_name', 'aliases', 'context_window', 'max_output_tokens', 'vision', 'thinking_types', 'sampling', 'inference_geo', 'fast_mode', 'prefill', 'retires_at', 'replacement', 'prices', 'tokenizer_ratio']
 const SCHEDULE_KEYS = ['effective_from', 'base', 'band', 'fast']
 const ROW_KEYS = ['input', 'cache_write_5m', 'cache_write_1h', 'cache_read', 'output']
 const THINKING_TYPES = ['enabled', 'disabled', 'adaptive']
@@ -104,6 +104,7 @@ function compileModel (entry: Record<string, unknown>, path: string, issues: Iss
   }
   const retiresAt = entry.retires_at === undefined ? undefined : isoDate(entry.retires_at, `${path}.retires_at`, issues)
   const replacement = entry.replacement === undefined ? undefined : String(entry.replacement)
+  const tokenizerPermille = entry.tokenizer_ratio === undefined ? 1000 : ratioPermille(entry.tokenizer_ratio, `${path}.tokenizer_ratio`, issues)
   if (!Array.isArray(entry.prices) || entry.prices.length === 0) {
     issues.push({ path: `${path}.prices`, message: 'required (a non-empty list of dated price schedules)' })
   }
@@ -117,6 +118,7 @@ function compileModel (entry: Record<string, unknown>, path: string, issues: Iss
     capabilities: Object.freeze(capabilities),
     ...(retiresAt === undefined ? {} : { retiresAt }),
     ...(replacement === undefined ? {} : { replacement }),
+    tokenizerPermille,
     prices
   })
 }
@@ -186,6 +188,16 @@ function positiveInt (value: unknown, path: string, issues: Issues): number {
     return 1
   }
   return value
+}
+
+/** A tokenizer ratio (e.g. 1.3) → integer per-mille (1300); at most three decimals, 0.5–3. */
+function ratioPermille (value: unknown, path: string, issues: Issues): number {
+  const permille = typeof value === 'number' ? Math.round(value * 1000) : NaN
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.5 || value > 3 || Math.abs(permille - value * 1000) > 1e-6) {
+    issues.push({ path, message: 'must be a number from 0.5 to 3 with at most three decimals (tokens for the same text, relative to the Claude 4.x tokenizer)' })
+    return 1000
+  }
+  return permille
 }
 
 function bool (value: unknown, path: string, issues: Issues): boolean {

@@ -56,6 +56,12 @@ export interface CatalogModel {
   retiresAt?: string
   /** Canonical id of the model to use once retired. */
   replacement?: string
+  /**
+   * Tokens this model's tokenizer produces for a text, per 1,000 tokens of the Claude 4.x (≤ 4.6)
+   * tokenizer: 1000 (also when absent) for those, ~1300 for the later one. Converts token counts between
+   * models for counterfactual costs (src/prompt-cache/convert.ts).
+   */
+  tokenizerPermille?: number
   /** Sorted by effectiveFrom ascending. */
   prices: readonly PriceSchedule[]
 }

@@ -159,7 +159,8 @@ const ROUTE = {
     name: { type: 'string', pattern: NAME_PATTERN, description: 'Unique; shown in x-gateway-rule and metrics.' },
     match: ref('match'),
     action: ref('action'),
-    mode: { enum: ['enforce', 'shadow'], default: DEFAULTS.route.mode, description: 'shadow: evaluate and count, but do not apply.' }
+    mode: { enum: ['enforce', 'shadow'], default: DEFAULTS.route.mode, description: 'shadow: evaluate and count, but do not apply.' },
+    prompt_cache: { enum: ['protect', 'ignore'], default: 'protect', description: 'protect: when the requested model holds this conversation\'s prompt cache warm and moving would cost more this turn (prefix re-written at the target), the request stays (reason prompt_cache_warm); ignore: move anyway.' }
   }
 } as const
 
@@ -219,7 +220,7 @@ export const KEY_HINTS: Readonly<Record<ObjectKind, Readonly<Record<string, stri
   cache: { ttl_seconds: 'ttl', enabled: 'mode', max_entry_size: 'max_entry_bytes', max_bytes: 'memory_max_bytes', scope: 'shared_scope' },
   tenant: { api_key: 'api_key_sha256 (the sha256 hex of the key, never the key itself)', api_keys: 'api_key_sha256', keys: 'api_key_sha256', header: 'headers' },
   virtual_model: { name: 'id', model: 'id', displayName: 'display_name' },
-  route: { when: 'match', if: 'match', conditions: 'match', then: 'action', do: 'action', route: 'action', shadow: 'mode: shadow', enabled: 'mode' },
+  route: { when: 'match', if: 'match', conditions: 'match', then: 'action', do: 'action', route: 'action', shadow: 'mode: shadow', enabled: 'mode', prompt_caching: 'prompt_cache', cache_protection: 'prompt_cache' },
   match: { models: 'model', headers: 'header', user_id: 'metadata_user_id', user: 'metadata_user_id', metadata: 'metadata_user_id', system: 'system_matches', system_regex: 'system_matches', prompt_matches: 'system_matches', tools: 'has_tools', images: 'has_images', vision: 'has_images', max_tokens: 'max_input_tokens (input size; max_tokens is the output cap)', input_tokens: 'max_input_tokens or min_input_tokens' },
   action_cache: { ttl_seconds: 'ttl', enabled: 'mode (or cache: false)' },
   action: { weight: 'split', weights: 'split', canary: 'split', target: 'model', to: 'model', fallbacks: 'fallback', fallback_models: 'fallback', sticky_key: 'sticky', cache_ttl: 'cache: { ttl }' }

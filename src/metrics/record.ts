@@ -9,6 +9,11 @@ import type { CostModifiers } from './cost.js'
 import { errorCodeLabel, errorTypeLabel, modelLabel, ruleLabel, statusClass, tenantLabel } from './labels.js'
 import type { Metrics } from './registry.js'
 import { recordPricingFaults, TOKEN_TYPES } from './money-faults.js'
+import type { CatalogModel } from '../catalog/types.js'
+import type { PromptCacheDecision } from '../policy/types.js'
+import type { PromptCacheView } from '../prompt-cache/state.js'
+import { pricerFor } from '../prompt-cache/price.js'
+import { repeatCallUsage, routingDelta } from './savings.js'
 import type { MoneyLog } from './money-faults.js'
 
 export type { MoneyLog } from './money-faults.js'
@@ -37,6 +42,7 @@ function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfi
   for (const skip of outcome.skipped) metrics.ruleSkips.inc({ rule: ruleLabel(skip.rule, config), reason: skip.reason })
   if (outcome.lifecycleRemap !== null) metrics.lifecycleRemaps.inc({ from: modelLabel(outcome.lifecycleRemap.from, config), to: modelLabel(outcome.lifecycleRemap.to, config) })
   if (outcome.shadow !== null) metrics.shadowDecisions.inc({ rule: ruleLabel(outcome.shadow.rule, config), would_route_to: modelLabel(outcome.shadow.targetModel, config) })
+  if (outcome.promptCache !== undefined && outcome.promptCache !== null && outcome.status >= 200 && outcome.status < 300 && cacheResult !== 'hit') recordPromptCache(metrics, outcome.promptCache, config)
   if (outcome.usage !== null) recordMoney(metrics, outcome, outcome.usage, config, { tenant, requested, routed }, log)
   // A billed answer whose usage could not be read (relayed unread past the buffer limit, or a
   // stream the side parser gave up on) is money we cannot price: counted, never silently zero.
@@ -62,28 +68,52 @@ function recordMoney (metrics: Metrics, outcome: RequestOutcome, usage: Usage, c
     if (count > 0 && !isHit) metrics.tokens.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed, token_type: tokenType, batch }, count)
   }
   if (!isHit) recordPricingFaults(metrics, routedCost, log)
+  const price = pricerFor(modifiers)
   if (isHit) {
     metrics.cost.inc(moneyLabels, 0)
-    metrics.savings.inc({ tenant: labels.tenant, reason: 'cache', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(routedCost.picoUsd))
+    // A repeat call would have read, not re-written, the original answer's still-live cache writes.
+    const repeat = routedModel === undefined ? null : price(repeatCallUsage(usage, outcome.cacheHitAgeMs ?? 0), routedModel)
+    if (repeat !== null) metrics.savings.inc({ tenant: labels.tenant, reason: 'cache', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(repeat))
   } else {
     metrics.cost.inc(moneyLabels, picoToUsd(routedCost.picoUsd))
   }
   if (routedModel === undefined) return
-  // Routing savings: what the model that would have answered without the policy (the requested
-  // one, or its lifecycle replacement) would have cost for the same usage.
+  const view = outcome.promptCacheView ?? null
+  const sentAs = outcome.requestedModel === null ? undefined : config.catalog.resolve(outcome.requestedModel)
+  // Routing savings: the model that would have answered without the policy (the requested one, or
+  // its lifecycle replacement) with its own prompt-cache state, minus what was served; signed.
   const baselineId = outcome.lifecycleRemap?.to ?? outcome.requestedModel
   const baseline = baselineId === null ? undefined : config.catalog.resolve(baselineId)
   if (baseline !== undefined && baseline.id !== routedModel.id && !isHit) {
-    const delta = priceUsage(usage, baseline, modifiers, config.catalog.resolve).picoUsd - routedCost.picoUsd
-    if (delta > 0n) metrics.savings.inc({ tenant: labels.tenant, reason: 'routing', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(delta))
-    else if (delta < 0n) metrics.extraCost.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(-delta))
+    const delta = routingDelta(usage, routedModel, baseline, warmTokensOf(view, baseline, sentAs), view?.lastTtl ?? null, price)
+    if (delta !== null && delta > 0n) metrics.savings.inc({ tenant: labels.tenant, reason: 'routing', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(delta))
+    else if (delta !== null && delta < 0n) metrics.routingLoss.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(-delta))
   }
-  if (outcome.shadow !== null) {
+  if (outcome.shadow !== null && !isHit) {
     const shadowModel = config.catalog.resolve(outcome.shadow.targetModel)
     const rule = ruleLabel(outcome.shadow.rule, config)
-    if (shadowModel !== undefined) {
-      const wouldSave = routedCost.picoUsd - priceUsage(usage, shadowModel, modifiers, config.catalog.resolve).picoUsd
-      if (wouldSave > 0n) metrics.shadowWouldSave.inc({ rule }, picoToUsd(wouldSave))
+    if (shadowModel !== undefined && shadowModel.id !== routedModel.id) {
+      // Same counterfactual, the other way round: served minus the shadow target with its own cache state.
+      const delta = routingDelta(usage, routedModel, shadowModel, warmTokensOf(view, shadowModel, sentAs), view?.lastTtl ?? null, price)
+      if (delta !== null && delta < 0n) metrics.shadowWouldSave.inc({ rule }, picoToUsd(-delta))
+      else if (delta !== null && delta > 0n) metrics.shadowWouldLose.inc({ rule }, picoToUsd(delta))
     }
   }
+}
+
+function recordPromptCache (metrics: Metrics, decision: PromptCacheDecision, config: RuntimeConfig): void {
+  const rule = ruleLabel(decision.rule, config)
+  if (decision.outcome === 'protected') {
+    metrics.promptCacheProtected.inc({ rule, warm_model: modelLabel(decision.warmModel, config), target_model: modelLabel(decision.targetModel, config) })
+    metrics.promptCacheKept.inc({ rule }, picoToUsd(BigInt(decision.movePicoUsd - decision.stayPicoUsd)))
+  } else if (decision.outcome === 'ignored') {
+    metrics.promptCacheIgnored.inc({ rule })
+  }
+}
+
+/** Tokens `model` held warm for this request before it was sent: 0 when cold, null when not known. */
+function warmTokensOf (view: PromptCacheView | null, model: CatalogModel, sentAs: CatalogModel | undefined): number | null {
+  if (view === null) return null
+  const prefixes = model === sentAs ? view.asSent : view.reshaped
+  return prefixes.find((warm) => warm.model === model.id)?.tokens ?? 0
 }

@@ -26,7 +26,16 @@ export function applyDecision (body: MessagesRequest, targetModel: string, catal
   return outgoing
 }
 
-const isThinkingBlock = (block: ContentBlock): boolean => block.type === 'thinking' || block.type === 'redacted_thinking'
+/**
+ * The body as any model other than the client's would receive it (earlier thinking removed), for
+ * hashing the prompt-cache prefix another model would see. The body itself when nothing changes.
+ */
+export function bodyForAnotherModel (body: MessagesRequest): MessagesRequest {
+  const messages = withoutEarlierThinking(body)
+  return messages === body.messages ? body : { ...body, messages }
+}
+
+export const isThinkingBlock = (block: ContentBlock): boolean => block.type === 'thinking' || block.type === 'redacted_thinking'
 
 /**
  * Thinking blocks are bound to the model that wrote them: another model ignores them (but bills
@@ -51,7 +60,7 @@ function withoutEarlierThinking (body: MessagesRequest): MessageParam[] {
 }
 
 /** Index of the assistant turn a pending tool_result answers, when thinking is on; else -1. */
-function activeToolTurnIndex (body: MessagesRequest): number {
+export function activeToolTurnIndex (body: MessagesRequest): number {
   const thinking = body.thinking
   if (!isRecord(thinking) || thinking.type === 'disabled') return -1
   const last = body.messages[body.messages.length - 1]

@@ -73,10 +73,11 @@ function compileRoute (raw: unknown, path: string, ctx: Context): CompiledRule |
   if (fields.action === undefined) check.add(pathOf(path, 'action'), 'required (model, split, fallback or cache)')
   const name = check.string(fields.name, pathOf(path, 'name'), { pattern: RULE_NAME, patternHint: 'must be 1–64 letters, digits, _ . : or - (it becomes a header value and a metric label)' })
   const mode = check.oneOf(fields.mode, pathOf(path, 'mode'), ['enforce', 'shadow'] as const)
+  const promptCache = check.oneOf(fields.prompt_cache, pathOf(path, 'prompt_cache'), ['protect', 'ignore'] as const)
   const match = compileMatch(fields.match, pathOf(path, 'match'), check)
   const action = compileAction(fields.action, pathOf(path, 'action'), ctx)
   if (name === null || match === null || action === null) return null
-  return { name, isShadow: mode === 'shadow', match, ...action }
+  return { name, isShadow: mode === 'shadow', match, ...action, promptCache: promptCache ?? 'protect' }
 }
 
 function compileMatch (raw: unknown, path: string, check: Checker): CompiledMatch | null {

@@ -3,12 +3,14 @@
 // the request is skipped with its reason). No I/O, no clock, no randomness: `random` and `today`
 // come in as arguments.
 
-import type { ModelCatalog } from '../catalog/types.js'
+import type { CatalogModel, ModelCatalog } from '../catalog/types.js'
+import { compareMove } from '../prompt-cache/compare.js'
+import { pricerFor } from '../prompt-cache/price.js'
 import { checkCapabilities } from './capabilities.js'
 import { isRetired, lifecycleRemap } from './lifecycle.js'
 import { matchFailure, describeCondition } from './match.js'
 import { stickyDraw, stickyKeyValue } from './sticky.js'
-import type { CompiledPolicy, CompiledRule, Decision, DroppedFallback, RoutingInput, RuleTrace, SkippedRule } from './types.js'
+import type { CompiledPolicy, CompiledRule, Decision, DroppedFallback, PromptCacheDecision, RoutingInput, RuleTrace, SkippedRule } from './types.js'
 
 export interface DecideOptions {
   /** Record every rule's outcome in `decision.trace` (explain); off on the request path. */
@@ -29,9 +31,11 @@ interface Pass {
   skipped: SkippedRule[]
   trace: RuleTrace[] | null
   shadow: Decision['shadow']
+  promptCache: PromptCacheDecision | null
 }
 
-type Applied = { rule: CompiledRule; target: string; how: string }
+/** `kept`: the rule's move was protected against; the request stays on `target` (the current model). */
+type Applied = { rule: CompiledRule; target: string; how: string; kept?: boolean }
 
 /**
  * @example decide(toRoutingInput(body, headers), config.policy, config.catalog, Math.random(), '2026-03-01')
@@ -44,7 +48,7 @@ export function decide (input: RoutingInput, policy: CompiledPolicy, catalog: Mo
   const canonical = catalog.resolve(requested)?.id
   if (canonical !== undefined && canonical !== requested) names.push(canonical)
   if (remap !== null) names.push(remap.to)
-  const pass: Pass = { input, policy, catalog, random, today, names, current, skipped: [], trace: options?.trace === true ? [] : null, shadow: null }
+  const pass: Pass = { input, policy, catalog, random, today, names, current, skipped: [], trace: options?.trace === true ? [] : null, shadow: null, promptCache: null }
   const chain: string[] = []
   let applied = evaluate(pass)
   while (applied !== null && isVirtual(policy, applied.target)) {
@@ -61,11 +65,11 @@ export function decide (input: RoutingInput, policy: CompiledPolicy, catalog: Mo
     const reason = remap === null
       ? `no rule matched; ${requested} unchanged`
       : `${requested} retired on ${remap.retiresAt}; remapped to ${remap.to}`
-    return finish(pass, { requestedModel: requested, targetModel: current, rule: null, fallbacks: [], cache: undefined, reason, lifecycleRemap: lifecycle, droppedFallbacks: [], unroutable: null })
+    return finish(pass, pinnedToSigner(pass, { requestedModel: requested, targetModel: current, rule: null, fallbacks: [], cache: undefined, reason, lifecycleRemap: lifecycle, droppedFallbacks: [], unroutable: null }))
   }
   const via = chain.length > 0 ? ` via ${chain.join(' → ')}` : ''
-  const fallbacks = usableFallbacks(pass, applied)
-  return finish(pass, {
+  const fallbacks = applied.kept === true ? { kept: [], dropped: [] } : usableFallbacks(pass, applied)
+  return finish(pass, pinnedToSigner(pass, {
     requestedModel: requested,
     targetModel: applied.target,
     rule: applied.rule.name,
@@ -75,7 +79,66 @@ export function decide (input: RoutingInput, policy: CompiledPolicy, catalog: Mo
     lifecycleRemap: lifecycle,
     droppedFallbacks: fallbacks.dropped,
     unroutable: null
+  }))
+}
+
+type Draft = Omit<Decision, 'skipped' | 'shadow' | 'trace' | 'promptCache'>
+
+/**
+ * An active thinking tool turn can only be answered by the model that signed its thinking block
+ * (anthropic-api.md §3.3): every other target was refused on the way (thinking_signature); when
+ * none of the rules landed on the signer, the request goes to it anyway.
+ */
+function pinnedToSigner (pass: Pass, draft: Draft): Draft {
+  const signer = signerOf(pass)
+  if (signer === null || pass.catalog.resolve(draft.targetModel) === signer) return draft
+  return { ...draft, targetModel: signer.id, fallbacks: [], droppedFallbacks: [], reason: `${draft.reason}; pinned to ${signer.id}, which signed the thinking block of the tool turn in progress` }
+}
+
+function signerOf (pass: Pass): CatalogModel | null {
+  const signer = pass.input.promptCache?.thinkingSigner
+  return signer === undefined || signer === null ? null : pass.catalog.resolve(signer) ?? null
+}
+
+/**
+ * A rule moves the request off `pass.current`: weigh this turn's expected cost staying (warm
+ * prefix read) against moving (prefix written at the target). Null when there is nothing to weigh.
+ */
+function weighPromptCache (pass: Pass, rule: CompiledRule, target: string): PromptCacheDecision | null {
+  const view = pass.input.promptCache
+  if (view === undefined || view === null) return null
+  const current = pass.catalog.resolve(pass.current)
+  const moved = pass.catalog.resolve(target)
+  if (current === undefined || moved === undefined || current === moved) return null
+  const signer = signerOf(pass)
+  if (signer !== null && signer !== current) return null
+  const sentAs = pass.catalog.resolve(pass.input.requestedModel)
+  const comparison = compareMove({
+    view,
+    current,
+    target: moved,
+    currentGetsBodyAsSent: current === sentAs,
+    targetGetsBodyAsSent: moved === sentAs,
+    estimatedInputTokens: pass.input.estimatedInputTokens,
+    maxTokens: pass.input.maxTokens,
+    price: pricerFor({ isoDate: pass.today, batch: false, inferenceGeo: pass.input.inferenceGeo ?? undefined, speed: pass.input.speed ?? undefined })
   })
+  if (comparison === null) return null
+  const outcome = !comparison.losesMoney ? 'moved' : rule.promptCache === 'protect' ? 'protected' : 'ignored'
+  return {
+    rule: rule.name,
+    outcome,
+    reason: comparison.losesMoney ? 'prompt_cache_warm' : comparison.isDowngrade ? 'move_cheaper' : 'upgrade',
+    warmModel: comparison.warmModel,
+    targetModel: comparison.targetModel,
+    stayPicoUsd: comparison.stayPicoUsd,
+    movePicoUsd: comparison.movePicoUsd
+  }
+}
+
+/** Pico-USD as dollars for a reason line. */
+function usd (pico: number): string {
+  return '$' + (pico / 1e12).toFixed(6)
 }
 
 /** One pass over the rules for `pass.names`; returns the first enforcing rule that applies. */
@@ -104,11 +167,19 @@ function evaluate (pass: Pass): Applied | null {
       if (pass.trace !== null) pass.trace.push(traceOf(pass, rule, 'shadow_matched', `would route to ${picked.target} (${picked.how}); shadow rules change nothing`, picked.target))
       continue
     }
+    const weighed = weighPromptCache(pass, rule, picked.target)
+    if (weighed !== null) pass.promptCache = weighed
+    const kept = weighed?.outcome === 'protected'
+    const how = weighed === null
+      ? picked.how
+      : kept
+        ? `keeps ${pass.current} (prompt_cache_warm): this turn ${usd(weighed.stayPicoUsd)} on the warm cache vs ${usd(weighed.movePicoUsd)} moved to ${weighed.targetModel}`
+        : `${picked.how} (prompt cache: ${usd(weighed.stayPicoUsd)} staying vs ${usd(weighed.movePicoUsd)} moving${weighed.outcome === 'ignored' ? '; prompt_cache: ignore' : ''})`
     if (pass.trace !== null) {
-      pass.trace.push(traceOf(pass, rule, 'matched', picked.how, picked.target))
+      pass.trace.push(traceOf(pass, rule, 'matched', how, kept ? pass.current : picked.target))
       for (const rest of rules.slice(i + 1)) pass.trace.push(traceOf(pass, rest, 'not_evaluated', 'an earlier rule matched first'))
     }
-    return { rule, target: picked.target, how: picked.how }
+    return kept ? { rule, target: pass.current, how, kept } : { rule, target: picked.target, how }
   }
   return null
 }
@@ -137,8 +208,13 @@ function stickyName (rule: CompiledRule): string {
 
 /** Why `model` may not serve this request: retired, unknown or refused by the capability guard. */
 function refusalOf (pass: Pass, model: string): { reason: SkippedRule['reason']; detail: string } | null {
+  if (isVirtual(pass.policy, model)) return null
+  const signer = signerOf(pass)
+  if (signer !== null && pass.catalog.resolve(model) !== signer) {
+    return { reason: 'thinking_signature', detail: `the tool turn in progress carries a thinking block signed by ${signer.id}; ${model} would reject it` }
+  }
   // The client's own model (or the lifecycle replacement of it) is never second-guessed.
-  if (model === pass.current || isVirtual(pass.policy, model)) return null
+  if (model === pass.current) return null
   const target = pass.catalog.resolve(model)
   if (target === undefined) return { reason: 'unknown_target', detail: `${model} is not in the model catalog` }
   if (target === pass.catalog.resolve(pass.current)) return null
@@ -176,7 +252,7 @@ function unroutableDecision (pass: Pass, remap: ReturnType<typeof lifecycleRemap
   })
 }
 
-function finish (pass: Pass, decision: Omit<Decision, 'skipped' | 'shadow' | 'trace'>): Decision {
+function finish (pass: Pass, decision: Draft): Decision {
   const skippedNote = pass.skipped.length === 0 ? '' : `; skipped ${pass.skipped.map((s) => `"${s.rule}" (${s.reason})`).join(', ')}`
   const result: Decision = {
     requestedModel: decision.requestedModel,
@@ -189,7 +265,8 @@ function finish (pass: Pass, decision: Omit<Decision, 'skipped' | 'shadow' | 'tr
     droppedFallbacks: decision.droppedFallbacks,
     unroutable: decision.unroutable,
     skipped: pass.skipped,
-    shadow: pass.shadow
+    shadow: pass.shadow,
+    promptCache: pass.promptCache
   }
   if (pass.trace !== null) result.trace = pass.trace
   return result

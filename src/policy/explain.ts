@@ -74,5 +74,16 @@ function summaryOf (decision: Decision): string {
   if (decision.fallbacks.length > 0) sentence += `; fallbacks: ${decision.fallbacks.join(', ')}`
   if (decision.skipped.length > 0) sentence += `; ${decision.skipped.length} rule(s) skipped by the capability guard`
   if (decision.shadow !== null) sentence += `; shadow rule "${decision.shadow.rule}" would have sent it to ${decision.shadow.targetModel}`
+  const cache = decision.promptCache
+  if (cache !== null) {
+    const money = `this turn ${usdText(cache.stayPicoUsd)} staying on warm ${cache.warmModel} vs ${usdText(cache.movePicoUsd)} on ${cache.targetModel}`
+    if (cache.outcome === 'protected') sentence += `; kept on ${cache.warmModel} (prompt_cache_warm): ${money}`
+    else if (cache.outcome === 'ignored') sentence += `; moved although it costs more (prompt_cache: ignore): ${money}`
+    else sentence += `; moved off a warm prompt cache because it is still cheaper: ${money}`
+  }
   return sentence + '.'
+}
+
+function usdText (pico: number): string {
+  return '$' + (pico / 1e12).toFixed(6)
 }

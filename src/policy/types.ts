@@ -1,6 +1,8 @@
 // The policy's public shapes: what `decide` takes and returns, and the compiled rule table it
 // reads. Pure data, no behaviour.
 
+import type { PromptCacheView } from '../prompt-cache/state.js'
+
 export type SkipReason =
   | 'no_match'
   | 'context_window'
@@ -13,6 +15,7 @@ export type SkipReason =
   | 'tool_version'
   | 'unknown_target'
   | 'retired_target'
+  | 'thinking_signature'
 
 export interface SkippedRule {
   rule: string
@@ -28,6 +31,25 @@ export interface DroppedFallback {
   model: string
   reason: SkipReason
   detail: string
+}
+
+/** Per-rule prompt-cache stance: `protect` keeps a request on a warm model when moving would cost more. */
+export type PromptCachePolicy = 'protect' | 'ignore'
+
+/**
+ * A rule wanted to move a request off a model holding its prompt prefix warm; both expected costs
+ * of this turn (pico-USD, integers) and what happened.
+ */
+export interface PromptCacheDecision {
+  rule: string
+  /** protected: the request stayed; moved: the move was cheaper anyway; ignored: it would have stayed, but the rule says `ignore`. */
+  outcome: 'protected' | 'moved' | 'ignored'
+  /** `prompt_cache_warm`: the warm cache makes a money-saving move cost more; `move_cheaper`: it still saves; `upgrade`: the rule moves to a pricier model on purpose. */
+  reason: 'prompt_cache_warm' | 'move_cheaper' | 'upgrade'
+  warmModel: string
+  targetModel: string
+  stayPicoUsd: number
+  movePicoUsd: number
 }
 
 /** One rule's outcome, recorded only when `decide` is asked to trace (explain endpoint and CLI). */
@@ -69,6 +91,8 @@ export interface Decision {
    * route should answer TL_ERR_MODEL_UNAVAILABLE with this text instead of forwarding.
    */
   unroutable: string | null
+  /** Set when a rule's move was weighed against a warm prompt cache. */
+  promptCache: PromptCacheDecision | null
   /** Per-rule evaluation, only when decide() was called with `{ trace: true }`. */
   trace?: readonly RuleTrace[]
 }
@@ -103,6 +127,8 @@ export interface RoutingInput {
   speed: string | null
   /** The last message is an assistant turn (prefill). */
   isPrefill: boolean
+  /** Prompt-cache state of this conversation, looked up at the edge; absent = unknown (nothing protected). */
+  promptCache?: PromptCacheView | null
 }
 
 export type StickyKey = { kind: 'metadata_user_id' } | { kind: 'header'; name: string }
@@ -139,6 +165,7 @@ export interface CompiledRule {
   fallbacks: readonly string[]
   sticky: StickyKey | null
   cache: RuleCacheDirective | undefined
+  promptCache: PromptCachePolicy
 }
 
 export interface VirtualModel {

@@ -45,6 +45,7 @@ export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: C
   const headers = gatewayHeaders(request.id, decision, decision.targetModel, 'hit', [])
   headers.age = String(ageSeconds)
   outcome.cacheResult = 'hit'
+  outcome.cacheHitAgeMs = Math.max(0, Date.now() - entry.storedAtMs)
   outcome.status = 200
   outcome.usage = entry.usage
   outcome.routedModel = decision.targetModel

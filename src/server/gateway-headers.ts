@@ -25,6 +25,13 @@ export function gatewayHeaders (
   if (cacheResult !== null) headers['x-gateway-cache'] = cacheResult
   if (decision.rule !== null) headers['x-gateway-rule'] = decision.rule
   if (decision.lifecycleRemap !== null) headers['x-gateway-lifecycle-remap'] = `${decision.lifecycleRemap.from}->${decision.lifecycleRemap.to}`
+  const cache = decision.promptCache
+  if (cache !== null) {
+    // protected | moved | ignored; the reason and both expected costs of this turn, in USD.
+    headers['x-gateway-prompt-cache'] = cache.outcome
+    headers['x-gateway-prompt-cache-reason'] = cache.reason
+    headers['x-gateway-prompt-cache-usd'] = `stay=${(cache.stayPicoUsd / 1e12).toFixed(6)};move=${(cache.movePicoUsd / 1e12).toFixed(6)};warm=${cache.warmModel};target=${cache.targetModel}`
+  }
   if (fallbacks.length > 0) headers['x-gateway-fallbacks'] = headerText(fallbacks.map((hop) => `${hop.from}->${hop.to}:${hop.status}`).join(','))
   return headers
 }

@@ -27,7 +27,8 @@ export function newOutcome (route: RouteName, request: FastifyRequest, body: Mes
     shadow: decision.shadow,
     lifecycleRemap: decision.lifecycleRemap,
     upstreamErrorType: null,
-    isoDate
+    isoDate,
+    promptCache: decision.promptCache
   }
 }
 

@@ -1,5 +1,7 @@
 // What one request did, handed to the metrics after it ends. Plain data.
 
+import type { PromptCacheDecision } from '../policy/types.js'
+import type { PromptCacheView } from '../prompt-cache/state.js'
 import type { Usage } from '../types/anthropic.js'
 import type { FallbackHop } from '../upstream/forward.js'
 import type { BatchSpend } from '../pricing/batch-results.js'
@@ -31,6 +33,12 @@ export interface RequestOutcome {
   /** Anthropic error.type, or timeout / connect_error / stream_error. */
   upstreamErrorType: string | null
   isoDate: string
+  /** The conversation's prompt-cache state before this request (honest savings price against it). */
+  promptCacheView?: PromptCacheView | null
+  /** A rule's move weighed against a warm prompt cache. */
+  promptCache?: PromptCacheDecision | null
+  /** On a gateway cache hit: how old the stored answer was (its cache writes may still be live upstream). */
+  cacheHitAgeMs?: number
 }
 
 /**

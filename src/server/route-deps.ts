@@ -3,6 +3,7 @@
 import type { UpstreamClient } from '../upstream/client.js'
 import type { OutcomeSink } from './outcome.js'
 import type { ResponseCache } from '../cache/response-cache.js'
+import type { PromptCacheStateStore } from '../prompt-cache/state-store.js'
 import type { Resilience } from '../upstream/resilience.js'
 
 export interface RouteDeps {
@@ -12,6 +13,8 @@ export interface RouteDeps {
   outcomes: OutcomeSink
   /** Null when caching is disabled for this app. */
   cache: ResponseCache | null
+  /** Which models hold which conversation's prompt cache warm; null = not tracked. */
+  promptCache: PromptCacheStateStore | null
   /** Uniform [0, 1): the only source of chance, for unsticky splits. */
   random: () => number
   /** Current time in ms; injectable so lifecycle dates can be tested. */

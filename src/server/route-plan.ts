@@ -11,6 +11,7 @@ import type { MessagesRequest } from '../types/anthropic.js'
 import { replaceModel } from '../messages/replace-model.js'
 import type { Candidate } from '../upstream/forward.js'
 import type { HeaderMap } from '../upstream/headers.js'
+import type { PromptCacheView } from '../prompt-cache/state.js'
 
 export interface RoutePlan {
   decision: Decision
@@ -19,8 +20,9 @@ export interface RoutePlan {
   candidates: Candidate[]
 }
 
-export function planRoute (body: MessagesRequest, rawText: string, headers: HeaderMap, config: RuntimeConfig, random: number, today: string): RoutePlan {
+export function planRoute (body: MessagesRequest, rawText: string, headers: HeaderMap, config: RuntimeConfig, random: number, today: string, promptCache: PromptCacheView | null = null): RoutePlan {
   const input = toRoutingInput(body, headers)
+  input.promptCache = promptCache
   const decision = decide(input, config.policy, config.catalog, random, today)
   if (decision.unroutable !== null) throw new GatewayError('TL_ERR_MODEL_UNAVAILABLE', decision.unroutable)
   const outgoing = applyDecision(body, decision.targetModel, config.catalog)

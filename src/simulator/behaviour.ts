@@ -16,7 +16,8 @@
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
 //   x-sim-chunk-bytes: N                             pad every text chunk to N characters: huge answers
 //                                                    (N × output tokens) and huge single events
-//   x-sim-scenario: text|tool_use|thinking           shape of the reply, default text
+//   x-sim-scenario: text|tool_use|thinking|          shape of the reply, default text;
+//                   thinking_tool_use                thinking_tool_use = a signed thinking block, then tool_use
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
 //   x-sim-truncate-after-events: N                   send N SSE events, then end the response cleanly
@@ -39,7 +40,7 @@
 import type { Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 
-export type Scenario = 'text' | 'tool_use' | 'thinking'
+export type Scenario = 'text' | 'tool_use' | 'thinking' | 'thinking_tool_use'
 export type Hang = 'headers' | 'body' | 'reset'
 
 export interface Behaviour {
@@ -143,7 +144,7 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       stamp: oneOf(headers, 'x-sim-stamp', ['0', '1'] as const) === '1',
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
       chunkBytes: int(headers, 'x-sim-chunk-bytes', 1),
-      scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking'] as const) ?? 'text',
+      scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking', 'thinking_tool_use'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
       truncateAfterEvents: int(headers, 'x-sim-truncate-after-events'),
       resetAfterEvents: int(headers, 'x-sim-reset-after-events'),

@@ -10,6 +10,8 @@ import { OVERLOADED_EVENT } from './errors.js'
 import type { NewId } from './ids.js'
 import { estimateTokens, planReply, sseEvents } from './reply.js'
 import { sendError, sendJson } from './send.js'
+import type { SimulatedPromptCache } from './prompt-cache.js'
+import { refusedSignature } from './signatures.js'
 
 export type Delay = (ms: number) => Promise<void>
 
@@ -19,6 +21,9 @@ export interface MessagesContext {
   /** A timer that resolves early when the simulator closes. */
   delay: Delay
   countTokens: boolean
+  promptCache: SimulatedPromptCache
+  /** The caller's API key or bearer token: prompt caches are per credential. */
+  credential: string
 }
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json' })
@@ -49,7 +54,10 @@ export async function answerMessages (res: ServerResponse, request: MessagesRequ
     return sendError(res, behaviour.status, ctx.requestId, undefined, retryAfter === null ? {} : { 'retry-after': retryAfter })
   }
   if (ctx.countTokens) return sendJson(res, 200, JSON.stringify({ input_tokens: estimateTokens(request) }))
-  const reply = planReply(request, behaviour, ctx.newId('msg_'))
+  const refused = refusedSignature(request)
+  if (refused !== null) return sendError(res, 400, ctx.requestId, refused)
+  const promptSide = behaviour.usage === null ? ctx.promptCache.account(request, ctx.credential, estimateTokens(request), Date.now()) : null
+  const reply = planReply(request, behaviour, ctx.newId('msg_'), promptSide)
   if (request.stream !== true) return writeJson(res, JSON.stringify(reply.message), behaviour)
   await writeStream(res, sseEvents(reply, behaviour), behaviour, ctx.delay)
 }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import type { ContentBlock, Message, MessagesRequest, Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'
 import type { Behaviour } from './behaviour.js'
+import type { PromptSide } from './prompt-cache.js'
+import { signatureFor } from './signatures.js'
 
 const WORDS = ['Thriftline', 'routes', 'every', 'request', 'to', 'the', 'cheapest', 'model', 'that', 'can', 'serve', 'it', 'and', 'remembers', 'what', 'it', 'cost', 'today']
 const THOUGHTS = ['Let me think', ' about this', ' carefully.']
@@ -21,9 +23,16 @@ function tokensOf (json: string): number {
   return Math.max(1, Math.ceil(json.length / 4))
 }
 
-/** count_tokens' answer: about one token per four characters of the prompt's JSON. */
+/**
+ * Opus 4.7 and later models tokenize the same text into ~30% more tokens (config/models.yaml
+ * `tokenizer_ratio`); the simulator counts their prompts so.
+ */
+const NEW_TOKENIZER = /^claude-(opus-4-[7-9]|opus-5|sonnet-5|haiku-5|fable-5|mythos)/
+
+/** count_tokens' answer, and every prompt's total: about one token per four characters of the prompt's JSON (×1.3 on the newer tokenizer). */
 export function estimateTokens (body: MessagesRequest): number {
-  return tokensOf(promptJson(body))
+  const tokens = tokensOf(promptJson(body))
+  return NEW_TOKENIZER.test(body.model) ? Math.ceil(tokens * 1.3) : tokens
 }
 
 function textChunks (seed: Buffer, count: number, padTo: number | null): string[] {
@@ -41,31 +50,32 @@ export interface PlannedReply {
   pieces: Map<number, string[]>
 }
 
-export function planReply (body: MessagesRequest, behaviour: Behaviour, id: string): PlannedReply {
+/** `promptSide`: the prompt-cache split of the prompt's tokens (prompt-cache.ts), when it uses caching. */
+export function planReply (body: MessagesRequest, behaviour: Behaviour, id: string, promptSide: PromptSide | null = null): PlannedReply {
   const prompt = promptJson(body)
   const seed = createHash('sha256').update(prompt).digest()
   const pieces = new Map<number, string[]>()
   const content: ContentBlock[] = []
   let stopReason = 'end_turn'
-  if (behaviour.scenario === 'thinking') {
+  const thinks = behaviour.scenario === 'thinking' || behaviour.scenario === 'thinking_tool_use'
+  const usesTool = behaviour.scenario === 'tool_use' || behaviour.scenario === 'thinking_tool_use'
+  if (thinks) {
     pieces.set(content.length, THOUGHTS)
-    content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: 'EqQBCgIYAhIM' + seed.toString('base64').slice(0, 24) })
+    content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: signatureFor(body.model, seed) })
   }
-  const chunks = textChunks(seed, behaviour.scenario === 'tool_use' ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens, behaviour.chunkBytes)
+  const chunks = textChunks(seed, usesTool ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens, behaviour.chunkBytes)
   pieces.set(content.length, chunks)
   content.push({ type: 'text', text: chunks.join('') })
-  if (behaviour.scenario === 'tool_use') {
+  if (usesTool) {
     const tool = Array.isArray(body.tools) ? body.tools.find((t) => isRecord(t) && typeof t.name === 'string') : undefined
     pieces.set(content.length, ['', TOOL_JSON.slice(0, 15), TOOL_JSON.slice(15)])
     content.push({ type: 'tool_use', id: 'toolu_01' + seed.toString('hex').slice(0, 22), name: typeof tool?.name === 'string' ? tool.name : 'get_weather', input: { ...TOOL_INPUT } })
     stopReason = 'tool_use'
   }
-  const usage: Usage = behaviour.usage ?? {
-    input_tokens: tokensOf(prompt),
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    output_tokens: behaviour.outputTokens + (behaviour.scenario === 'thinking' ? THOUGHTS.length : 0)
-  }
+  const outputTokens = behaviour.outputTokens + (thinks ? THOUGHTS.length : 0)
+  const usage: Usage = behaviour.usage ?? (promptSide === null
+    ? { input_tokens: estimateTokens(body), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens }
+    : { ...promptSide, output_tokens: outputTokens })
   const message: Message = { id, type: 'message', role: 'assistant', model: body.model, content, stop_reason: stopReason, stop_sequence: null, usage }
   return { message, pieces }
 }

@@ -17,6 +17,7 @@ import { answerModels } from './models.js'
 import { cachedRateLimitHeaders } from './rate-limit-headers.js'
 import { sendError, sendJson } from './send.js'
 import type { MessagesRequest } from '../types/anthropic.js'
+import { createSimulatedPromptCache } from './prompt-cache.js'
 
 export interface RecordedRequest {
   method: string
@@ -33,7 +34,7 @@ export interface Simulator {
   port: number
   /** Every request received, in order (empty when created with `record: false`). */
   requests: RecordedRequest[]
-  /** Clears the recorded requests and the per-model behaviours. */
+  /** Clears the recorded requests, the per-model behaviours and the prompt caches. */
   reset (): void
   /** Makes every request for `model` behave so (wins over x-sim-* headers); null restores it. */
   setModelBehaviour (model: string, behaviour: Partial<Behaviour> | null): void
@@ -54,6 +55,13 @@ export interface SimulatorOptions {
   extraModels?: readonly string[]
 }
 
+function credentialOf (headers: IncomingMessage['headers']): string {
+  const key = headers['x-api-key']
+  if (typeof key === 'string' && key !== '') return key
+  const auth = headers.authorization
+  return typeof auth === 'string' ? auth.replace(/^bearer\s+/i, '') : ''
+}
+
 export async function createSimulator (options: SimulatorOptions = {}): Promise<Simulator> {
   const requests: RecordedRequest[] = []
   const modelBehaviours = new Map<string, Partial<Behaviour>>()
@@ -68,6 +76,7 @@ export async function createSimulator (options: SimulatorOptions = {}): Promise<
   const handleBatches = createBatches({ baseUrl: () => baseUrl, newId, modelBehaviour: (model) => modelBehaviours.get(model) })
   const files = createFiles(newId)
   const rateLimitHeaders = cachedRateLimitHeaders()
+  const promptCache = createSimulatedPromptCache()
 
   function delay (ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -92,7 +101,7 @@ export async function createSimulator (options: SimulatorOptions = {}): Promise<
       const request = parsed as MessagesRequest
       const behaviour = behaviourOf(req.headers, modelBehaviours.get(request.model))
       if (typeof behaviour === 'string') return sendError(res, 400, requestId, behaviour)
-      return await answerMessages(res, request, behaviour, { requestId, newId, delay, countTokens })
+      return await answerMessages(res, request, behaviour, { requestId, newId, delay, countTokens, promptCache, credential: credentialOf(req.headers) })
     }
     if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
       const answer = answerModels(path, new URLSearchParams(query), options.extraModels)
@@ -158,6 +167,7 @@ export async function createSimulator (options: SimulatorOptions = {}): Promise<
     reset () {
       requests.length = 0
       modelBehaviours.clear()
+      promptCache.clear()
     },
     setModelBehaviour (model, behaviour) {
       if (behaviour === null) modelBehaviours.delete(model)

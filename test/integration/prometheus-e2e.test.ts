@@ -32,7 +32,17 @@ routes:
     match: { model: claude-opus-4-5 }
     action: { model: claude-haiku-4-5 }
     mode: shadow
+  - name: followup-downgrade
+    match: { model: claude-sonnet-4-6, header: { x-followup: "1" } }
+    action: { model: claude-haiku-4-5 }
+  - name: followup-downgrade-anyway
+    prompt_cache: ignore
+    match: { model: claude-opus-4-6, header: { x-followup: "1" } }
+    action: { model: claude-haiku-4-5 }
 `
+
+/** A conversation whose cached system prompt is warm on its model after the first call (prompt-cache panels). */
+const cachedTurn = (model: string) => ({ model, max_tokens: 512, system: [{ type: 'text' as const, text: 'Project rules. '.repeat(2500), cache_control: { type: 'ephemeral' as const } }], messages: [{ role: 'user' as const, content: 'next step?' }] })
 
 let sim: Simulator
 let gw: StartedGateway
@@ -51,7 +61,10 @@ async function traffic (client: Anthropic): Promise<void> {
     client.messages.create(ask('claude-sonnet-4-5', { thinking: { type: 'enabled', budget_tokens: 1024 } }), { headers: USAGE }),
     client.messages.create(ask('claude-sonnet-4-5'), { headers: { 'x-sim-status': '400' } }).catch(() => undefined),
     client.messages.create(ask('claude-haiku-4-5'), { headers: { 'x-sim-status': '500' } }).catch(() => undefined),
-    client.messages.create(cached, { headers: USAGE }).then(() => client.messages.create(cached, { headers: USAGE }))
+    client.messages.create(cached, { headers: USAGE }).then(() => client.messages.create(cached, { headers: USAGE })),
+    // Warm, then a follow-up a rule would move: protected (Sonnet) and moved anyway (Opus, `ignore`).
+    client.messages.create(cachedTurn('claude-sonnet-4-6')).then(() => client.messages.create(cachedTurn('claude-sonnet-4-6'), { headers: { 'x-followup': '1' } })),
+    client.messages.create(cachedTurn('claude-opus-4-6')).then(() => client.messages.create(cachedTurn('claude-opus-4-6'), { headers: { 'x-followup': '1' } }))
   ])
   sim.setModelBehaviour('claude-haiku-4-5', { status: 529 })
   await client.messages.create(ask('claude-sonnet-4-5'), { headers: { 'x-team': 'support', ...USAGE } })

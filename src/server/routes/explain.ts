@@ -14,6 +14,10 @@ import { toRoutingInput } from '../../policy/input.js'
 import type { Decision } from '../../policy/types.js'
 import type { MessagesRequest } from '../../types/anthropic.js'
 import { isRecord } from '../../types/anthropic.js'
+import type { PromptCacheStateStore } from '../../prompt-cache/state-store.js'
+import { lookupConversation } from '../../prompt-cache/conversation.js'
+import { scopeOf } from '../../cache/key.js'
+import { headerValue } from '../../upstream/headers.js'
 import { adminGuard } from '../admin-guard.js'
 
 export interface ExplainRouteOptions {
@@ -22,6 +26,8 @@ export interface ExplainRouteOptions {
   now?: () => number
   /** Draw for unsticky splits; `?random=0.42` overrides it per call. */
   random?: () => number
+  /** The conversation's prompt-cache state, as the request path sees it (same credential scope). */
+  promptCache?: PromptCacheStateStore | null
   /** ADMIN_TOKEN; null = the routes answer 404. */
   adminToken: string | null
 }
@@ -44,10 +50,18 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
     if (!(draw >= 0 && draw < 1)) throw new GatewayError('TL_ERR_INVALID_REQUEST', 'random: must be a number in [0, 1).')
     const config = options.getConfig()
     const input = toRoutingInput(body, request.headers)
+    // The conversation's credential comes in x-api-key (Authorization carries the admin token).
+    const conversationKey = headerValue(request.headers, 'x-api-key')
+    if (options.promptCache !== undefined && options.promptCache !== null && (conversationKey !== undefined || config.cache.sharedScope !== null)) {
+      const scope = scopeOf(conversationKey ?? null, config.cache.sharedScope)
+      const state = await lookupConversation(options.promptCache, body, typeof request.body === 'string' ? request.body : '', scope, config.catalog, now())
+      input.promptCache = state?.view ?? null
+    }
     const decision = decide(input, config.policy, config.catalog, draw, today, { trace: true })
     const explanation = explain(decision, input)
     return reply.header('cache-control', 'no-store').send({
       decision: withoutTrace(decision),
+      promptCache: input.promptCache ?? null,
       explanation,
       rewrite: rewriteOf(body, decision, config)
     })

@@ -32,6 +32,10 @@ import type { RequestOutcome } from '../outcome.js'
 import { CLIENT_CLOSED_STATUS } from '../outcome.js'
 import { prepareCache, serveHit } from '../cache-flow.js'
 import type { CacheContext } from '../cache-flow.js'
+import { lookupConversation, learnFromAnswer } from '../../prompt-cache/conversation.js'
+import type { ConversationState } from '../../prompt-cache/conversation.js'
+import { scopeOf } from '../../cache/key.js'
+import { credentialOf } from '../../upstream/headers.js'
 
 export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.post('/v1/messages', async function handleMessages (request: FastifyRequest, reply: FastifyReply) {
@@ -39,8 +43,14 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       const { config } = request.gw
       const body = parseMessagesRequest(parseJsonBody(request.body as string))
       const isoDate = isoDateOf(deps.now())
-      const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate)
+      // Tracked even while no rule could move the request: a rule reloaded mid-conversation must
+      // know where the conversation is warm, and who signed its thinking.
+      const conversation = deps.promptCache === null
+        ? null
+        : await lookupConversation(deps.promptCache, body, request.body as string, scopeOf(credentialOf(request.headers), config.cache.sharedScope), config.catalog, deps.now())
+      const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate, conversation?.view ?? null)
       const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
+      outcome.promptCacheView = conversation?.view ?? null
       const wantsStream = body.stream === true
       const cache = deps.cache === null ? null : prepareCache(request, plan.outgoing, plan.decision, config)
       let claim: Claim | null = null
@@ -58,7 +68,7 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       }
       let stored: CacheEntry | null = null
       try {
-        stored = await exchange(request, reply, plan, outcome, cache, deps)
+        stored = await exchange(request, reply, plan, outcome, cache, deps, conversation)
         return reply.sent ? undefined : reply
       } finally {
         if (claim?.role === 'leader') claim.settle(stored)
@@ -81,7 +91,8 @@ async function exchange (
   plan: ReturnType<typeof planRoute>,
   outcome: RequestOutcome,
   cache: CacheContext | null,
-  deps: RouteDeps
+  deps: RouteDeps,
+  conversation: ConversationState | null
 ): Promise<CacheEntry | null> {
   const signal = clientGoneOf(request)
   const upstreamStartNs = process.hrtime.bigint()
@@ -161,6 +172,9 @@ async function exchange (
     answerBytes = bytes
   }
   deps.outcomes.record(outcome)
+  if (conversation !== null && deps.promptCache !== null && outcome.usage !== null && outcome.status === 200 && outcome.upstreamErrorType === null) {
+    learnFromAnswer(deps.promptCache, conversation, forwarded.model, outcome.usage, request.gw.config.catalog, deps.now())
+  }
   if (!storable || message === null || !isStorableMessage(message) || cache === null || deps.cache === null) return null
   const entry = newEntry(message, plan.outgoing.stream === true ? 'sse' : 'json', Date.now(), answerBytes)
   deps.cache.store(cache.key, entry, cache.plan.ttlSeconds)
