@@ -8,6 +8,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
+import { sumSamples } from '../helpers/metric-sample.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 import { startRedis } from '../helpers/redis-server.js'
 import type { TestRedis } from '../helpers/redis-server.js'
@@ -40,11 +41,7 @@ function clientOf (gw: StartedGateway): Anthropic {
 }
 
 async function batchSpend (gw: StartedGateway): Promise<number> {
-  let sum = 0
-  for (const line of (await gw.scrape()).split('\n')) {
-    if (line.startsWith('llm_gateway_cost_usd_total{') && line.includes('batch="true"')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
+  return sumSamples(await gw.scrape(), 'llm_gateway_cost_usd_total', { batch: 'true' })
 }
 
 async function download (client: Anthropic, id: string): Promise<number> {

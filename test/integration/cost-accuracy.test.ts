@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
+import { sumSamples } from '../helpers/metric-sample.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 
 const POLICY = `
@@ -32,15 +33,8 @@ after(async () => {
   await sim.close()
 })
 
-/** Sums the samples of one metric whose labels include all of `labels`. */
-async function sample (metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await gw.scrape()
-  let sum = 0
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(metric + '{')) continue
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
+async function sample (metric: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumSamples(await gw.scrape(), metric, labels)
 }
 
 // Usage with input, output, cache reads and a 5m/1h cache-write breakdown.

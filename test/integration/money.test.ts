@@ -8,6 +8,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
+import { sumSamples } from '../helpers/metric-sample.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 import { lineCollector } from '../helpers/log-lines.js'
 import { runCatalogDiff } from '../../src/cli/catalog-diff.js'
@@ -33,14 +34,8 @@ after(async () => {
   await sim.close()
 })
 
-async function sample (metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await gw.scrape()
-  let sum = 0
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(metric + '{')) continue
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
+async function sample (metric: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumSamples(await gw.scrape(), metric, labels)
 }
 
 const near = (actual: number, expected: number, what: string): void => {

@@ -11,6 +11,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
+import { sumSamples } from '../helpers/metric-sample.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 
 const DOWNGRADE = `
@@ -34,12 +35,7 @@ after(async () => {
 })
 
 async function sample (metric: string, labels: Record<string, string> = {}): Promise<number> {
-  let sum = 0
-  for (const line of (await gw.scrape()).split('\n')) {
-    if (!line.startsWith(metric + '{') && !line.startsWith(metric + ' ')) continue
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
+  return sumSamples(await gw.scrape(), metric, labels)
 }
 
 type Block = Record<string, unknown>
