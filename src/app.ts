@@ -21,6 +21,10 @@ import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
 import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
+import type { Tenancy } from './tenancy/create-tenancy.js'
+import { registerTenancyAuth } from './server/tenancy-auth.js'
+import { adminRoutes } from './server/routes/admin.js'
+import type { AdminRouteOptions } from './server/routes/admin.js'
 
 export interface AppDeps {
   config: () => RuntimeConfig
@@ -38,6 +42,10 @@ export interface AppDeps {
   metricsToken?: string | null
   /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
   adminToken?: string | null
+  /** Gateway keys, limits and budgets (Redis or memory stores); absent = tenants only label metrics. */
+  tenancy?: Tenancy | null
+  /** POST /admin/reload: reloads the policy file (main.ts passes the watcher's reload). */
+  reloadConfig?: AdminRouteOptions['reloadConfig']
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
@@ -76,14 +84,18 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     cache: deps.cache ?? null,
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
-    publicUrl: deps.publicUrl ?? null
+    publicUrl: deps.publicUrl ?? null,
+    tenancy: deps.tenancy ?? null,
+    metrics: deps.metrics ?? null
   }
+  if (routeDeps.tenancy !== null) registerTenancyAuth(app, { tenancy: routeDeps.tenancy, metrics: routeDeps.metrics, now: routeDeps.now })
   await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
   await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
+  await app.register(adminRoutes, { adminToken: deps.adminToken ?? null, getConfig: deps.config, tenancy: routeDeps.tenancy, now: routeDeps.now, reloadConfig: deps.reloadConfig })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })

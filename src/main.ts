@@ -12,6 +12,11 @@ import { recordOutcome } from './metrics/record.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
+import { createTenancy } from './tenancy/create-tenancy.js'
+import type { Tenancy } from './tenancy/create-tenancy.js'
+import type { RuntimeConfig } from './config/types.js'
+import type { ConfigIssue } from './config/issues.js'
+import { describeSecret } from './tenancy/upstream-credential.js'
 
 async function main (): Promise<void> {
   const envResult = readEnv(process.env)
@@ -37,6 +42,16 @@ async function main (): Promise<void> {
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
   }, () => holder.current().cache, metrics)
 
+  const tenancy = createTenancy({
+    redisUrl: env.redisUrl,
+    sentinels: process.env.REDIS_SENTINELS ?? null,
+    sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
+    clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
+  })
+  warnMissingUpstreamKeys(loaded.config, tenancy, env.configPath)
+  let lastReload: { result: 'success' | 'failure'; issues: readonly ConfigIssue[] } = { result: 'success', issues: [] }
+  // Assigned once the app exists: POST /admin/reload calls it.
+  let watcher: ReturnType<typeof watchConfig> | undefined
   const app = await buildApp({
     config: holder.current,
     upstream,
@@ -48,14 +63,21 @@ async function main (): Promise<void> {
     adminToken: env.adminToken,
     logger: { level: env.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     bodyLimitBytes: env.bodyLimitBytes,
-    publicUrl: env.publicUrl
+    publicUrl: env.publicUrl,
+    tenancy,
+    reloadConfig: async () => {
+      await watcher?.reload()
+      return lastReload
+    }
   })
-  const watcher = watchConfig({
+  watcher = watchConfig({
     path: env.configPath,
     holder,
     load,
     onResult: (result, issues) => {
+      lastReload = { result, issues }
       metrics.configReloads.inc({ result })
+      if (result === 'success') warnMissingUpstreamKeys(holder.current(), tenancy, env.configPath)
       if (result === 'success') {
         const { warnings } = holder.current()
         app.log.info({ path: env.configPath }, 'config reloaded')
@@ -70,14 +92,24 @@ async function main (): Promise<void> {
   installShutdown(app, {
     timeoutMs: env.shutdownTimeoutMs,
     cleanup: async () => {
-      watcher.close()
+      watcher?.close()
       await metricsServer?.close()
       await cache.close()
+      await tenancy.close()
       await upstream.close()
     },
     exit: (code) => process.exit(code)
   })
   await app.listen({ port: env.port, host: env.host })
+}
+
+/** A gateway-key tenant without its upstream key would answer 500 to every request: say so at start and reload. */
+function warnMissingUpstreamKeys (config: RuntimeConfig, tenancy: Tenancy, path: string): void {
+  for (const tenant of config.tenants) {
+    if (tenant.auth !== 'gateway_keys') continue
+    const ref = tenant.upstreamKey ?? config.auth.upstreamKey
+    if (tenancy.secrets.read(ref) === null) process.stderr.write(`thriftline: ${path}: warning: tenants: "${tenant.name}" uses gateway keys but its upstream key (${describeSecret(ref)}) is unset or empty\n`)
+  }
 }
 
 function packageVersion (): string {

@@ -3,6 +3,8 @@
 import type { UpstreamClient } from '../upstream/client.js'
 import type { OutcomeSink } from './outcome.js'
 import type { ResponseCache } from '../cache/response-cache.js'
+import type { Metrics } from '../metrics/registry.js'
+import type { Tenancy } from '../tenancy/create-tenancy.js'
 
 export interface RouteDeps {
   upstream: UpstreamClient
@@ -15,4 +17,7 @@ export interface RouteDeps {
   now: () => number
   /** Public origin for rewritten batch results_url; null = derived from the request. */
   publicUrl: string | null
+  /** Limits, budgets and keys; null when the app was built without them (then tenants only label metrics). */
+  tenancy: Tenancy | null
+  metrics: Metrics | null
 }
