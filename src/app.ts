@@ -94,7 +94,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, tenancy: routeDeps.tenancy })
   await app.register(adminRoutes, { adminToken: deps.adminToken ?? null, getConfig: deps.config, tenancy: routeDeps.tenancy, now: routeDeps.now, reloadConfig: deps.reloadConfig })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {

@@ -14,6 +14,9 @@ import { looksLikeGatewayKey } from '../tenancy/keys.js'
 import { StoreUnavailable } from '../tenancy/limit-store.js'
 import { describeSecret, replaceCredential } from '../tenancy/upstream-credential.js'
 import { credentialOf } from '../upstream/headers.js'
+import type { HeaderMap } from '../upstream/headers.js'
+import type { RuntimeConfig } from '../config/types.js'
+import type { AuthOutcome } from '../tenancy/authenticate.js'
 import { resolveTenant } from './tenant.js'
 
 export interface TenancyAuthOptions {
@@ -27,28 +30,33 @@ function isApiRoute (url: string | undefined): boolean {
   return url !== undefined && url.startsWith('/v1/') && !url.startsWith('/v1/gateway/')
 }
 
+/** The gateway key the credential is (policy file, else the key store for `tlk-` credentials), then authenticate(). */
+export async function identifyCaller (headers: HeaderMap, config: RuntimeConfig, findStoreKey: (sha256: string) => Promise<KeyRecord | null>, nowMs: number): Promise<AuthOutcome> {
+  const credential = credentialOf(headers)
+  const digest = credential === null ? null : credentialDigest(credential)
+  let key: KeyRecord | null = digest === null ? null : config.keysBySha256.get(digest) ?? null
+  if (key === null && digest !== null && credential !== null && looksLikeGatewayKey(credential)) key = await findStoreKey(digest)
+  const matched = key === null ? resolveTenant(headers, config.tenants) : null
+  return authenticate({
+    credential,
+    key,
+    matchedTenant: matched === null ? null : config.tenants.find((tenant) => tenant.name === matched) ?? null,
+    mode: config.auth.mode,
+    tenants: config.tenants,
+    nowMs
+  })
+}
+
 export function registerTenancyAuth (app: FastifyInstance, options: TenancyAuthOptions): void {
   const { tenancy, metrics, now } = options
   app.addHook('preHandler', async function authenticateTenant (request) {
     if (!isApiRoute(request.routeOptions.url)) return
     const config = request.gw.config
     if (config.tenants.length === 0 && config.auth.mode === 'passthrough') return
-    const credential = credentialOf(request.headers)
-    const digest = credential === null ? null : credentialDigest(credential)
-    let key: KeyRecord | null = digest === null ? null : config.keysBySha256.get(digest) ?? null
-    if (key === null && digest !== null && credential !== null && looksLikeGatewayKey(credential)) key = await storeKey(request, digest)
-    const matched = key === null ? resolveTenant(request.headers, config.tenants) : null
-    const outcome = authenticate({
-      credential,
-      key,
-      matchedTenant: matched === null ? null : config.tenants.find((tenant) => tenant.name === matched) ?? null,
-      mode: config.auth.mode,
-      tenants: config.tenants,
-      nowMs: now()
-    })
+    const outcome = await identifyCaller(request.headers, config, (digest) => storeKey(request, digest), now())
     if (!outcome.ok) {
       metrics?.authFailures.inc({ tenant: outcome.tenant ?? 'none', reason: outcome.reason })
-      request.log.info({ reason: outcome.reason, tenant: outcome.tenant, key: key?.id }, 'gateway authentication refused')
+      request.log.info({ reason: outcome.reason, tenant: outcome.tenant }, 'gateway authentication refused')
       throw new GatewayError('TL_ERR_UNAUTHORIZED', outcome.message)
     }
     request.gw.tenancy = { tenant: outcome.tenant, key: outcome.key, cacheScope: null }

@@ -178,6 +178,13 @@ describe('budgets', () => {
     assert.equal(second.headers.get('x-gateway-budget-downgrade'), 'claude-sonnet-4-5->claude-haiku-4-5')
     assert.equal(second.headers.get('x-gateway-model'), 'claude-haiku-4-5')
     assert.equal(((await second.json()) as { model: string }).model, 'claude-haiku-4-5')
+    const explained = await post('/v1/gateway/explain', HELLO, { 'x-api-key': key })
+    const explanation = await explained.json() as { tenancy: { tenant: string; budget: { action: string; downgradeTo: string } }; rewrite: { model: string }; explanation: { summary: string } }
+    assert.equal(explanation.tenancy.tenant, 'thrifty')
+    assert.equal(explanation.tenancy.budget.action, 'downgrade')
+    assert.equal(explanation.tenancy.budget.downgradeTo, 'claude-haiku-4-5')
+    assert.equal(explanation.rewrite.model, 'claude-haiku-4-5')
+    assert.match(explanation.explanation.summary, /Budget: tenant usd_per_day at 90\.0%: sent as claude-haiku-4-5/)
     const metrics = await gw.scrape()
     assert.match(metrics, /llm_gateway_budget_downgrades_total\{tenant="thrifty",reason="usd_per_day"\} 1/)
     assert.match(metrics, /llm_gateway_tenant_budget_used_ratio\{tenant="thrifty",period="day"\} 0\.9/)

@@ -12,6 +12,8 @@ import { toRoutingInput } from '../../policy/input.js'
 import type { Decision } from '../../policy/types.js'
 import type { MessagesRequest } from '../../types/anthropic.js'
 import { isRecord } from '../../types/anthropic.js'
+import type { Tenancy } from '../../tenancy/create-tenancy.js'
+import { explainTenancy } from '../explain-tenancy.js'
 
 export interface ExplainRouteOptions {
   getConfig: () => RuntimeConfig
@@ -19,6 +21,8 @@ export interface ExplainRouteOptions {
   now?: () => number
   /** Draw for unsticky splits; `?random=0.42` overrides it per call. */
   random?: () => number
+  /** Gateway keys, limits and budgets: the caller's tenant and budget verdict are explained too. */
+  tenancy?: Tenancy | null
 }
 
 export async function explainRoutes (app: FastifyInstance, options: ExplainRouteOptions): Promise<void> {
@@ -38,10 +42,14 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
     const input = toRoutingInput(body, request.headers)
     const decision = decide(input, config.policy, config.catalog, draw, today, { trace: true })
     const explanation = explain(decision, input)
+    const tenancy = options.tenancy === undefined || options.tenancy === null ? null : await explainTenancy(request.headers, input, decision, config, options.tenancy, now())
+    const downgradeTo = tenancy?.budget?.downgradeTo ?? null
+    if (tenancy?.budget !== null && tenancy?.budget !== undefined && tenancy.budget.action !== 'allow') explanation.summary += ` Budget: ${tenancy.budget.detail}.`
     return reply.header('cache-control', 'no-store').send({
       decision: withoutTrace(decision),
       explanation,
-      rewrite: rewriteOf(body, decision, config)
+      rewrite: rewriteOf(body, downgradeTo === null ? decision : { ...decision, targetModel: downgradeTo }, config),
+      ...(tenancy === null ? {} : { tenancy })
     })
   })
 }
