@@ -1,4 +1,4 @@
-// CLI entry (bin/thriftline.js): `check`, `explain` and `schema`. Prints to the user, so console
+// CLI entry (bin/thriftline.js): `check`, `explain`, `schema`, `keys` and `tenants`. Prints to the user, so console
 // output is expected here; everything it decides comes from the same core as the gateway.
 
 import { parseArgs } from 'node:util'
@@ -7,6 +7,8 @@ import { gatewayJsonSchema } from '../config/schema.js'
 import { runCheck } from './check.js'
 import type { CliIo } from './check.js'
 import { runExplain } from './explain.js'
+import { KEYS_USAGE, runKeys, runTenants } from './keys.js'
+import type { AdminClientSettings } from './keys.js'
 
 const USAGE = `usage:
   thriftline check [config.yaml]
@@ -16,7 +18,8 @@ const USAGE = `usage:
                      [--random 0.5] [--json] request.json|-
       Show what the policy does with a Messages request, rule by rule. Nothing is sent.
   thriftline schema
-      Print the policy file's JSON Schema (config/gateway.schema.json).`
+      Print the policy file's JSON Schema (config/gateway.schema.json).
+${KEYS_USAGE}`
 
 const io: CliIo = {
   out: (line) => { process.stdout.write(line + '\n') },
@@ -61,6 +64,17 @@ async function main (argv: string[]): Promise<number> {
       json: values.json === true,
       readStdin: () => text(process.stdin)
     }, io)
+  }
+  if (command === 'keys' || command === 'tenants') {
+    const urlAt = rest.indexOf('--url')
+    const url = urlAt >= 0 ? rest[urlAt + 1] : undefined
+    const args = urlAt >= 0 ? [...rest.slice(0, urlAt), ...rest.slice(urlAt + 2)] : rest
+    const settings: AdminClientSettings = {
+      url: url ?? process.env.THRIFTLINE_URL ?? 'http://127.0.0.1:8080',
+      token: process.env.ADMIN_TOKEN?.trim() || null,
+      readStdin: () => text(process.stdin)
+    }
+    return command === 'keys' ? runKeys(args, settings, io) : runTenants(args, settings, io)
   }
   if (command === 'schema') {
     io.out(JSON.stringify(gatewayJsonSchema(), null, 2))

@@ -22,7 +22,7 @@ const ADMIN = 'admin-token'
 const KEYS = { shared: 'tlk-shared-key', open: 'tlk-open-key', closed: 'tlk-closed-key' }
 const USAGE = { input_tokens: 1000, output_tokens: 100 }
 const LIMIT = 25
-const HELLO = { model: 'claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] }
+const HELLO = { model: 'claude-sonnet-4-6', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] }
 
 let sim: Simulator
 let redis: TestRedis
@@ -57,7 +57,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'thriftline-tenancy-'))
   const today = new Date().toISOString().slice(0, 10)
   const config = await compileTestConfig('{}', sim.url, Date.now())
-  const sonnet = config.catalog.resolve('claude-sonnet-4-5')
+  const sonnet = config.catalog.resolve('claude-sonnet-4-6')
   assert.ok(sonnet !== undefined)
   perRequestPico = priceUsage(USAGE, sonnet, { isoDate: today, batch: false, inferenceGeo: undefined, speed: undefined }).picoUsd
   assert.ok(perRequestPico > 0n)
