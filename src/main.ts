@@ -49,6 +49,8 @@ async function main (): Promise<void> {
     clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
   })
   warnMissingUpstreamKeys(loaded.config, tenancy, env.configPath)
+  // Limits are checked from the first request on: give Redis a moment to connect before listening.
+  await tenancy.ready(3000)
   let lastReload: { result: 'success' | 'failure'; issues: readonly ConfigIssue[] } = { result: 'success', issues: [] }
   // Assigned once the app exists: POST /admin/reload calls it.
   let watcher: ReturnType<typeof watchConfig> | undefined

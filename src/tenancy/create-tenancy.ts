@@ -26,6 +26,8 @@ export interface Tenancy {
   findKey (sha256: string): Promise<KeyRecord | null>
   /** Drops a cached lookup (after this replica changed the key). */
   forget (sha256: string): void
+  /** Resolves once Redis is connected, or after `timeoutMs` (then the stores fail per tenant until it is). */
+  ready (timeoutMs: number): Promise<void>
   close (): Promise<void>
 }
 
@@ -81,6 +83,18 @@ export function createTenancy (settings: TenancySettings): Tenancy {
     },
     forget (sha256) {
       cached.delete(sha256)
+    },
+    async ready (timeoutMs) {
+      if (client === null || client.status === 'ready') return
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs)
+        client.once('ready', done)
+        function done (): void {
+          clearTimeout(timer)
+          client?.off('ready', done)
+          resolve()
+        }
+      })
     },
     async close () {
       await limits.close()

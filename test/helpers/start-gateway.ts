@@ -70,6 +70,7 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
   const tenancy = options.tenancy === undefined
     ? null
     : createTenancy({ redisUrl: options.tenancy === 'memory' ? null : options.tenancy.redisUrl, env: options.env, now })
+  await tenancy?.ready(3000)
   const app = await buildApp({
     config: () => current,
     upstream,
