@@ -1,5 +1,5 @@
-// The anchors' "fastify-bare" (shared/reference/performance-anchors.md, 114 µs per request where
-// the issue sets Thriftline's bar at 130): Fastify 5 + @fastify/http-proxy with its defaults,
+// The anchor proxy ("fastify-bare" in the performance targets: 114 µs of CPU per request where
+// Thriftline's bar is 130, see docs/performance.md): Fastify 5 + @fastify/http-proxy with its defaults,
 // which pipes the client's body stream to the upstream and the answer back. The benchmark's own
 // bare proxy (bare-proxy.ts) is leaner than this, so it stays the ceiling; this one is here so the
 // target can be read against the very proxy it was set against, in the same run.

@@ -65,5 +65,5 @@ function againstAnchor (results: readonly PeerResult[]): string | null {
     parts.push(`${r.name} ${pct(r.reqPerSec / anchor.reqPerSec)} of its throughput, ${(r.cpuMicrosPerRequest / anchor.cpuMicrosPerRequest).toFixed(2)}× its CPU per request`)
   }
   if (parts.length === 0) return null
-  return `Against the anchor proxy (the anchors' fastify-bare: Fastify + @fastify/http-proxy, which the targets were set against): ${parts.join('; ')}.`
+  return `Against the anchor proxy (Fastify + @fastify/http-proxy): ${parts.join('; ')}.`
 }

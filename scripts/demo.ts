@@ -15,22 +15,8 @@ import { createCache } from '../src/cache/create-cache.js'
 import { createSimulator } from '../src/simulator/server.js'
 import type { RequestOutcome } from '../src/server/outcome.js'
 
-const POLICY = `
-cache: { mode: deterministic, ttl: 10m }
-virtual_models:
-  - { id: claude-auto, display_name: Claude Auto }
-routes:
-  - name: auto
-    match: { model: claude-auto }
-    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-6] }
-  - name: support-to-haiku
-    match: { model: "claude-sonnet-4-5*", header: { x-team: support }, max_input_tokens: 8000 }
-    action: { model: claude-haiku-4-5, fallback: [claude-sonnet-4-6] }
-  - name: opus-canary
-    match: { model: claude-opus-4-5 }
-    action: { split: { claude-sonnet-4-6: 50, claude-opus-4-5: 50 }, sticky: metadata_user_id }
-    mode: shadow
-`
+/** A policy shipped with the product, so what the demo shows is what a user can run. */
+const POLICY_FILE = new URL('../config/examples/demo.yaml', import.meta.url)
 
 const USAGE = (input: number, output: number, cacheRead = 0): Record<string, string> =>
   ({ 'x-sim-usage': JSON.stringify({ input_tokens: input, output_tokens: output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: 0 }) })
@@ -40,18 +26,19 @@ interface Step { what: string; run: (client: Anthropic) => Promise<unknown> }
 const ask = (model: string, content: string, extra: Record<string, unknown> = {}) =>
   ({ model, max_tokens: 256, messages: [{ role: 'user' as const, content }], ...extra })
 
+// Current models only: the SDK prints a deprecation warning for models it knows are going away,
+// except those already gone from its table (Haiku 3.5 below, retired on 2026-02-19).
 const STEPS: Step[] = [
-  { what: 'support chat asked of Sonnet 4.5', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Where is my order #1234?'), { headers: { 'x-team': 'support', ...USAGE(1200, 300) } }) },
-  { what: 'same, streamed', run: (c) => c.messages.stream(ask('claude-sonnet-4-5', 'Can I change my address?'), { headers: { 'x-team': 'support', ...USAGE(900, 250) } }).finalMessage() },
+  { what: 'support chat asked of Sonnet 4.6', run: (c) => c.messages.create(ask('claude-sonnet-4-6', 'Where is my order #1234?'), { headers: { 'x-team': 'support', ...USAGE(1200, 300) } }) },
+  { what: 'same, streamed', run: (c) => c.messages.stream(ask('claude-sonnet-4-6', 'Can I change my address?'), { headers: { 'x-team': 'support', ...USAGE(900, 250) } }).finalMessage() },
   { what: 'engineering asks Sonnet 4.6 (no rule)', run: (c) => c.messages.create(ask('claude-sonnet-4-6', 'Review this diff'), { headers: USAGE(5000, 800, 20000) }) },
-  { what: 'Sonnet 4.5 after its retirement', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Draft a reply'), { headers: USAGE(1500, 400) }) },
   { what: 'virtual model claude-auto', run: (c) => c.messages.create(ask('claude-auto', 'Summarise this ticket'), { headers: USAGE(700, 120) }) },
   { what: 'claude-auto while Haiku is overloaded', run: (c) => c.messages.create(ask('claude-auto', 'Translate to French'), { headers: USAGE(400, 90) }) },
   { what: 'retired Haiku 3.5 (lifecycle remap)', run: (c) => c.messages.create(ask('claude-3-5-haiku-20241022', 'Classify: refund'), { headers: USAGE(300, 20) }) },
-  { what: 'Opus 4.5 (a shadow canary watches)', run: (c) => c.messages.create(ask('claude-opus-4-5', 'Plan the migration', { metadata: { user_id: 'u-7' } }), { headers: USAGE(3000, 1500) }) },
-  { what: 'deterministic classifier, first time', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }) },
-  { what: 'deterministic classifier, again', run: (c) => c.messages.create(ask('claude-sonnet-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }) },
-  { what: 'same again, streamed', run: (c) => c.messages.stream(ask('claude-sonnet-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }).finalMessage() }
+  { what: 'Opus 4.6 (a shadow rule watches)', run: (c) => c.messages.create(ask('claude-opus-4-6', 'Plan the migration'), { headers: USAGE(3000, 1500) }) },
+  { what: 'classifier at temperature 0, first time', run: (c) => c.messages.create(ask('claude-haiku-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }) },
+  { what: 'same classifier, again', run: (c) => c.messages.create(ask('claude-haiku-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }) },
+  { what: 'same again, streamed', run: (c) => c.messages.stream(ask('claude-haiku-4-5', 'Classify: "late delivery"', { temperature: 0 }), { headers: USAGE(2500, 10) }).finalMessage() }
 ]
 
 function pad (text: string, width: number): string {
@@ -65,7 +52,7 @@ function money (usd: number): string {
 async function main (): Promise<void> {
   const simulator = await createSimulator()
   const catalogRaw: unknown = parseYaml(await readFile(new URL('../config/models.yaml', import.meta.url), 'utf8'))
-  const compiled = compileConfig(parseYaml(POLICY), catalogRaw, { path: null, nowMs: Date.now(), envOverrides: { upstreamUrl: simulator.url } })
+  const compiled = compileConfig(parseYaml(await readFile(POLICY_FILE, 'utf8')), catalogRaw, { path: null, nowMs: Date.now(), envOverrides: { upstreamUrl: simulator.url } })
   if ('issues' in compiled) throw new Error(compiled.issues.map((i) => `${i.path}: ${i.message}`).join('\n'))
   const config = compiled.config
   const metrics = createMetrics({ defaultMetrics: false, version: 'demo' })
@@ -85,8 +72,8 @@ async function main (): Promise<void> {
   // Claude Code and older SDKs speak API version 2023-06-01 (temperature allowed there).
   const client = new Anthropic({ baseURL: url, apiKey: 'sk-demo', maxRetries: 0, defaultHeaders: { 'anthropic-version': '2023-06-01' } })
 
-  process.stdout.write(`Thriftline demo: simulator ${simulator.url}, gateway ${url}\n\n`)
-  process.stdout.write(`${pad('request', 42)} ${pad('asked for', 26)} ${pad('answered by', 18)} ${pad('rule', 17)} ${pad('cache', 6)} notes\n`)
+  process.stdout.write(`Thriftline demo: simulator ${simulator.url}, gateway ${url}, policy config/examples/demo.yaml\n\n`)
+  process.stdout.write(`${pad('request', 40)} ${pad('asked for', 26)} ${pad('answered by', 18)} ${pad('rule', 17)} ${pad('cache', 6)} notes\n`)
   process.stdout.write(`${'-'.repeat(130)}\n`)
   for (const step of STEPS) {
     if (step.what.includes('overloaded')) simulator.setModelBehaviour('claude-haiku-4-5', { status: 529 })
@@ -96,14 +83,17 @@ async function main (): Promise<void> {
     const o = outcomes[before]
     if (o === undefined) continue
     const notes = [
-      ...o.fallbacks.map((hop) => `fallback ${hop.from}→${hop.to} (${hop.status})`),
-      ...(o.lifecycleRemap ? [`retired: ${o.lifecycleRemap.from}→${o.lifecycleRemap.to}`] : []),
-      ...(o.shadow ? [`shadow ${o.shadow.rule} would pick ${o.shadow.targetModel}`] : []),
-      ...(o.stream ? ['stream'] : [])
+      ...(o.lifecycleRemap ? [`retired model, sent to its replacement ${o.lifecycleRemap.to}`] : []),
+      ...o.fallbacks.map((hop) => `${hop.from} answered ${hop.status}: fallback to ${hop.to}`),
+      ...(o.shadow ? [`shadow rule ${o.shadow.rule} would have sent it to ${o.shadow.targetModel}`] : []),
+      ...(o.cacheResult === 'hit' ? ['answered from the cache, no upstream call'] : []),
+      ...(o.stream ? ['streamed'] : [])
     ].join('; ')
-    process.stdout.write(`${pad(step.what, 42)} ${pad(o.requestedModel ?? '', 26)} ${pad(o.routedModel ?? '', 18)} ${pad(o.rule ?? '-', 17)} ${pad(o.cacheResult, 6)} ${notes}\n`)
+    process.stdout.write(`${pad(step.what, 40)} ${pad(o.requestedModel ?? '', 26)} ${pad(o.routedModel ?? '', 18)} ${pad(o.rule ?? '-', 17)} ${pad(o.cacheResult, 6)} ${notes}\n`)
   }
-  process.stdout.write(`\nUpstream calls made: ${simulator.requests.length} for ${STEPS.length} requests.\n\n`)
+  const hits = outcomes.filter((o) => o.cacheResult === 'hit').length
+  const fallbacks = outcomes.reduce((n, o) => n + o.fallbacks.length, 0)
+  process.stdout.write(`\nUpstream calls made: ${simulator.requests.length} for ${STEPS.length} requests (${hits} answered from the cache, ${fallbacks} extra for fallbacks).\n\n`)
   await printMoney(metrics)
   await app.close()
   await upstream.close()

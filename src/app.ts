@@ -72,7 +72,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
-  // Messages bodies are parsed once, by our own guard: keep the text (style.md §3.4, no Ajv coercion).
+  // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })

@@ -54,7 +54,7 @@ export function isGatewayError (err: unknown): err is GatewayError {
   return err instanceof Error && typeof code === 'string' && code in ERRORS
 }
 
-/** The Anthropic error envelope (anthropic-api.md §6.1); `requestId` is null only for what never became a request (malformed HTTP). */
+/** The Anthropic error envelope; `requestId` is null only for what never became a request (malformed HTTP). */
 export function errorEnvelope (type: string, message: string, requestId: string | null): string {
   if (requestId === null) return JSON.stringify({ type: 'error', error: { type, message } })
   return JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId })

@@ -17,6 +17,9 @@ import type { Tenancy } from './tenancy/create-tenancy.js'
 import type { RuntimeConfig } from './config/types.js'
 import type { ConfigIssue } from './config/issues.js'
 import { describeSecret } from './tenancy/upstream-credential.js'
+import type { FastifyInstance } from 'fastify'
+import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
+import type { CacheBackend } from './server/startup-summary.js'
 
 async function main (): Promise<void> {
   const envResult = readEnv(process.env)
@@ -63,7 +66,12 @@ async function main (): Promise<void> {
     metricsOnMainPort: env.metricsPort === null,
     metricsToken: env.metricsToken,
     adminToken: env.adminToken,
-    logger: { level: env.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger: {
+      level: env.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+      // Fastify logs one "Server listening" line per interface address; the summary replaces them.
+      hooks: { logMethod (args, method) { if (args[0] !== SUPPRESSED_LISTEN_TEXT) method.apply(this, args) } }
+    },
     bodyLimitBytes: env.bodyLimitBytes,
     publicUrl: env.publicUrl,
     tenancy,
@@ -102,7 +110,35 @@ async function main (): Promise<void> {
     },
     exit: (code) => process.exit(code)
   })
-  await app.listen({ port: env.port, host: env.host })
+  await app.listen({ port: env.port, host: env.host, listenTextResolver: () => SUPPRESSED_LISTEN_TEXT })
+  const listen = listenUrl(env.host, boundPort(app))
+  const summary = startupSummary({
+    version: packageVersion(),
+    listenUrl: listen,
+    upstreamUrl: holder.current().upstream.url,
+    policyPath: env.configPath,
+    routeCount: holder.current().policy.rules.length,
+    cache: cacheBackend(env.redisUrl, holder.current().cache),
+    metrics: {
+      url: (metricsServer === null ? listen : listenUrl(env.host, boundPort(metricsServer))) + '/metrics',
+      tokenRequired: env.metricsToken !== null
+    }
+  })
+  app.log.info(summary.fields, summary.message)
+}
+
+function boundPort (server: FastifyInstance): number {
+  const address = server.server.address()
+  return typeof address === 'object' && address !== null ? address.port : 0
+}
+
+/** Which store createCache picked, from the same settings. */
+function cacheBackend (redisUrl: string | null, cache: { mode: string; memoryMaxBytes: number }): CacheBackend {
+  const { REDIS_CLUSTER_NODES: nodes, REDIS_SENTINELS: sentinels, REDIS_SENTINEL_NAME: name } = process.env
+  if (nodes) return { kind: 'redis-cluster', nodes, mode: cache.mode }
+  if (sentinels) return { kind: 'redis-sentinel', sentinels, name: name ?? 'mymaster', mode: cache.mode }
+  if (redisUrl !== null) return { kind: 'redis', url: redisUrl, mode: cache.mode }
+  return { kind: 'memory', maxBytes: cache.memoryMaxBytes, mode: cache.mode }
 }
 
 /** A gateway-key tenant without its upstream key would answer 500 to every request: say so at start and reload. */

@@ -1,5 +1,5 @@
-// Pure. Whether a request may be answered from the cache and whether its answer may be stored
-// (anthropic-api.md §3.2). Sampling is stochastic, so caching is opt-in: by default only
+// Pure. Whether a request may be answered from the cache and whether its answer may be stored.
+// Sampling is stochastic, so caching is opt-in: by default only
 // `temperature: 0` requests replay; a policy or a request header can widen that.
 
 import type { CacheMode } from '../config/types.js'

@@ -8,7 +8,7 @@ import type { MessagesRequest } from '../types/anthropic.js'
 /** Bump when the key changes: old entries then simply miss. (Values carry their own format marker: entry.ts.) */
 export const KEY_PREFIX = 'thriftline:v1:'
 
-/** Fields that change billing or transport, never the answer (anthropic-api.md §3.2). */
+/** Fields that change billing or transport, never the answer. */
 const EXCLUDED_FIELDS = new Set(['stream', 'metadata', 'service_tier'])
 
 export interface KeyHeaders {

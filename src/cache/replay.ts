@@ -1,5 +1,5 @@
 // Pure. Serves a stored Message in the form the client asked for: the JSON as stored, or a legal
-// SSE sequence (anthropic-api.md §5.6) the SDK's MessageStream reassembles into the same message.
+// SSE sequence the SDK's MessageStream reassembles into the same message.
 
 import type { ContentBlock, Message, Usage } from '../types/anthropic.js'
 import { formatSseEvent } from '../upstream/sse.js'

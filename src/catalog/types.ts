@@ -4,7 +4,7 @@
 
 /**
  * Prices in integer micro-USD per million tokens, which is the same number as pico-USD per token:
- * $3/MTok = 3_000_000. Integers keep money math exact (style.md §3.7.6).
+ * $3/MTok = 3_000_000. Integers keep money math exact.
  */
 export interface PriceRow {
   input: number

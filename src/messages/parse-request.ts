@@ -1,6 +1,6 @@
 // Pure. The only guard on Messages bodies: checks the few fields the gateway needs and keeps
 // every other field exactly as sent. No Fastify/Ajv schema here: Ajv's coercion and defaults would
-// silently change what the client sent (style.md §1.1).
+// silently change what the client sent.
 
 import { GatewayError } from '../errors.js'
 import type { MessagesRequest } from '../types/anthropic.js'

@@ -1,5 +1,5 @@
 // Pure. Reassembles a Message from the Messages API's SSE events, the way the SDK's MessageStream
-// does (anthropic-api.md §5.6): blocks by index, deltas concatenated, partial_json parsed at the
+// does: blocks by index, deltas concatenated, partial_json parsed at the
 // end, usage merged as running totals. In `usage` mode only the usage is read, off the end of the
 // message-level events, so the streaming hot path does not JSON.parse every token (or any event
 // laid out as the API lays it out).

@@ -1,5 +1,5 @@
 // Pure. Streamed usage is running totals: start from message_start's usage and overwrite each
-// field with every non-null field of each message_delta usage, never add (anthropic-api.md §5.4).
+// field with every non-null field of each message_delta usage, never add.
 
 import type { Usage } from '../types/anthropic.js'
 import { isRecord } from '../types/anthropic.js'

@@ -1,5 +1,5 @@
 // Pure. What a response's usage costs, in integer pico-USD (exact), from the catalog's dated
-// per-model prices (anthropic-api.md §7.3–7.4): price band by prompt length, fast mode, 5m/1h
+// per-model prices (Anthropic's pricing page): price band by prompt length, fast mode, 5m/1h
 // cache writes, cache reads, batch ×1/2, US residency ×11/10, web search $10 per 1,000.
 
 import type { CatalogModel, PriceRow } from '../catalog/types.js'
@@ -38,7 +38,7 @@ export function tokenBreakdown (usage: Usage): TokenBreakdown {
   const detail = usage.cache_creation
   const has1hDetail = detail !== null && detail !== undefined &&
     (detail.ephemeral_1h_input_tokens !== undefined || detail.ephemeral_5m_input_tokens !== undefined)
-  // Older responses have no breakdown: then the whole cache write is 5-minute (anthropic-api.md §4).
+  // Older responses have no breakdown: then the whole cache write is 5-minute.
   const write1h = has1hDetail ? tokenCount(detail.ephemeral_1h_input_tokens) : 0
   const write5m = has1hDetail ? tokenCount(detail.ephemeral_5m_input_tokens) : creation
   return {

@@ -1,5 +1,5 @@
 // Edge. The app's own prom-client Registry and metric objects (never the global registry, so
-// tests can build many apps side by side). Names and buckets follow observability.md §0. Counters
+// tests can build many apps side by side). Names and buckets follow Prometheus conventions (docs/metrics.md). Counters
 // touched per request are buffered and histograms lean (buffered-counter.ts, lean-histogram.ts);
 // the rest are plain prom-client. All of them are exported by the prom-client Registry.
 

@@ -1,6 +1,6 @@
 // Pure. Builds the body for one target model: the model replaced, `max_tokens` clamped to the
-// target's maximum, and earlier turns' thinking blocks removed when the model really changes
-// (anthropic-api.md §3.3). Never mutates `body`; returns `body` itself when nothing changes, so the
+// target's maximum, and earlier turns' thinking blocks removed when the model really changes.
+// Never mutates `body`; returns `body` itself when nothing changes, so the
 // caller can forward the client's original bytes.
 
 import type { ModelCatalog } from '../catalog/types.js'

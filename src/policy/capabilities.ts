@@ -1,5 +1,5 @@
 // Pure. The capability guard: can this model serve this request as sent (after the max_tokens
-// clamp)? A rewrite must never turn a valid request into a 400 (issue 3; anthropic-api.md §3.3).
+// clamp)? A rewrite must never turn a valid request into a 400.
 
 import type { CatalogModel } from '../catalog/types.js'
 import type { RoutingInput, SkipReason } from './types.js'
@@ -39,7 +39,7 @@ export function checkCapabilities (input: RoutingInput, model: CatalogModel): Gu
   return null
 }
 
-/** After Opus 4.6: temperature only 1, top_p only ≥ 0.99, top_k not at all (anthropic-api.md §3.1). */
+/** After Opus 4.6: temperature only 1, top_p only ≥ 0.99, top_k not at all. */
 function restrictedSamplingProblem (input: RoutingInput): string | null {
   if (input.temperature !== null && input.temperature !== 1) return `temperature ${input.temperature}`
   if (input.topP !== null && input.topP < 0.99) return `top_p ${input.topP}`

@@ -19,7 +19,7 @@
 //   Pages are counted from the `/Type /Page` objects; PDFs whose page objects sit in compressed
 //   object streams fall back to one page per 100 KB. URL and file documents count as 10,000.
 // - Tools: the JSON of the definitions, plus the tool-use system prompt the API adds (346 tokens
-//   for `auto`/`none`, 313 for `any`/`tool` on Claude 4.x, anthropic-api.md §7.3).
+//   for `auto`/`none`, 313 for `any`/`tool` on Claude 4.x, per Anthropic's tool-use pricing).
 // - Framing: 8 tokens per request, 4 per message, 3 per content block.
 
 import type { ContentBlock, MessagesRequest } from '../types/anthropic.js'

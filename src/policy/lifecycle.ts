@@ -1,5 +1,5 @@
-// Pure. Model retirement: a request for a retired model would fail upstream (anthropic-api.md §7.1
-// "Lifecycle"), so it is remapped to the catalog's replacement. `today` comes in as an argument.
+// Pure. Model retirement: a request for a retired model would fail upstream
+// (Anthropic's model deprecations page), so it is remapped to the catalog's replacement. `today` comes in as an argument.
 
 import type { CatalogModel, ModelCatalog } from '../catalog/types.js'
 

@@ -1,5 +1,5 @@
-// Pure. Turns the policy's globs and regexes into RegExp objects, once, at compile time (never per
-// request: style.md §3.7.1).
+// Pure. Turns the policy's globs and regexes into RegExp objects, once, at compile time, never per
+// request.
 
 import type { CompiledPattern } from './types.js'
 

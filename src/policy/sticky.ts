@@ -1,6 +1,6 @@
 // Pure. Maps a sticky key (a user id, a conversation header) to a stable draw in [0, 1), so one key
 // always lands on the same side of a split: Anthropic's prompt cache is per model, and thinking
-// blocks belong to the model that wrote them (anthropic-api.md §3.3). Stable across processes
+// blocks belong to the model that wrote them. Stable across processes
 // and versions: changing this function reshuffles every sticky assignment.
 
 import type { RoutingInput, StickyKey } from './types.js'

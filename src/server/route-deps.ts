@@ -1,4 +1,4 @@
-// What the API routes get from buildApp, as plugin options (style.md §3.6).
+// What the API routes get from buildApp, as plugin options.
 
 import type { UpstreamClient } from '../upstream/client.js'
 import type { OutcomeSink } from './outcome.js'

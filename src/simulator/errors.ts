@@ -1,5 +1,5 @@
-// Pure. Anthropic's error envelope, with the error.type the real API uses per status
-// (anthropic-api.md §6.1–§6.2). Other 4xx map to invalid_request_error, other 5xx to api_error.
+// Pure. Anthropic's error envelope, with the error.type the real API uses per status.
+// Other 4xx map to invalid_request_error, other 5xx to api_error.
 
 const TYPES: Readonly<Record<number, { type: string; message: string }>> = {
   400: { type: 'invalid_request_error', message: 'The request is invalid (simulated).' },

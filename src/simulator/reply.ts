@@ -1,6 +1,6 @@
 // Pure. What the simulator answers to a Messages request: a deterministic Message (content derived
 // from a hash of the prompt, so identical requests get identical content; only ids differ) and
-// its SSE form with the real API's framing and event sequence (anthropic-api.md §4–§5).
+// its SSE form with the real API's framing and event sequence.
 
 import { createHash } from 'node:crypto'
 import type { ContentBlock, Message, MessagesRequest, Usage } from '../types/anthropic.js'

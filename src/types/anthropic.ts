@@ -1,5 +1,5 @@
 // The slice of the Anthropic Messages API the gateway reads. Unknown fields are kept as they
-// arrived: the gateway forwards them untouched (anthropic-api.md §8.3 "open lists").
+// arrived: the gateway forwards them untouched (the API treats them as open lists).
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
@@ -52,7 +52,7 @@ export interface ServerToolUsage {
   [field: string]: unknown
 }
 
-/** Response usage. Any sub-field may be null or missing (anthropic-api.md §4). */
+/** Response usage. Any sub-field may be null or missing. */
 export interface Usage {
   input_tokens?: number | null
   output_tokens?: number | null

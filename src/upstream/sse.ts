@@ -1,5 +1,5 @@
 // Pure. Incremental SSE framing: bytes in, complete events out. The bytes themselves are written
-// to the client before they reach this parser, so it never delays a token (style.md §3.7.3).
+// to the client before they reach this parser, so it never delays a token.
 
 import { StringDecoder } from 'node:string_decoder'
 

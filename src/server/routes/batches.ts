@@ -1,6 +1,6 @@
 // Message batches. Creating one applies the policy to every `requests[].params`; every batch object
 // going back has its absolute `results_url` pointed at the gateway, because the SDK follows that URL
-// directly and would otherwise bypass the gateway (anthropic-api.md §1).
+// directly and would otherwise bypass the gateway.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError } from '../../errors.js'
@@ -12,7 +12,7 @@ import { isoDateOf } from '../outcome-builder.js'
 import type { RouteDeps } from '../route-deps.js'
 import { rewriteResultsUrls } from '../results-url.js'
 
-/** Batches may be far larger than single messages (anthropic-api.md §1: 256 MB). */
+/** Batches may be far larger than single messages (the API accepts 256 MB). */
 export const BATCH_BODY_LIMIT_BYTES = 256 * 1024 * 1024
 
 export async function batchesRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {

@@ -1,5 +1,5 @@
 // POST /v1/messages/count_tokens: the same policy rewrite as /v1/messages, since tokenizers
-// differ by model (anthropic-api.md §1).
+// differ by model.
 
 import type { FastifyInstance } from 'fastify'
 import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'

@@ -21,7 +21,7 @@ export async function healthRoutes (app: FastifyInstance, deps: HealthDeps): Pro
     }
     return reply.code(closing ? 503 : 200).send(body)
   })
-  // Claude Code probes this before connecting (anthropic-api.md §1).
+  // Claude Code probes this before connecting.
   app.head('/api/hello', async (_request, reply) => reply.code(200).send())
   app.get('/api/hello', async () => ({ status: 'ok' }))
 }

@@ -26,7 +26,7 @@ test('every shipped model resolves by its id and by each alias, and ignores a [1
 })
 
 test('every price cell times every modifier is a whole number of pico-USD per token', () => {
-  // batch ×1/2, US residency ×11/10, and both together (style.md §3.7.6).
+  // batch ×1/2, US residency ×11/10, and both together.
   const modifiers: Array<[number, number]> = [[1, 1], [1, 2], [11, 10], [11, 20]]
   for (const model of shipped().models) {
     for (const schedule of model.prices) {
