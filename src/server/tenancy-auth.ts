@@ -55,8 +55,10 @@ export function registerTenancyAuth (app: FastifyInstance, options: TenancyAuthO
     if (config.tenants.length === 0 && config.auth.mode === 'passthrough') return
     const outcome = await identifyCaller(request.headers, config, (digest) => storeKey(request, digest), now())
     if (!outcome.ok) {
-      metrics?.authFailures.inc({ tenant: outcome.tenant ?? 'none', reason: outcome.reason })
-      request.log.info({ reason: outcome.reason, tenant: outcome.tenant }, 'gateway authentication refused')
+      // Only policy tenants label metrics (a stored key may name a tenant the policy has since dropped).
+      const tenant = outcome.tenant !== null && config.tenants.some((candidate) => candidate.name === outcome.tenant) ? outcome.tenant : 'none'
+      metrics?.authFailures.inc({ tenant, reason: outcome.reason })
+      request.log.info({ reason: outcome.reason, tenant: outcome.tenant, detail: outcome.message }, 'gateway authentication refused')
       throw new GatewayError('TL_ERR_UNAUTHORIZED', outcome.message)
     }
     request.gw.tenancy = { tenant: outcome.tenant, key: outcome.key, cacheScope: null }
