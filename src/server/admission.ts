@@ -18,7 +18,7 @@ import type { Tenancy } from '../tenancy/create-tenancy.js'
 import type { AdmitResult, ScopeRef } from '../tenancy/limit-store.js'
 import { StoreUnavailable } from '../tenancy/limit-store.js'
 import type { Limits, RateCost } from '../tenancy/limits.js'
-import { hasBudgets, hasRateLimits, spendPeriods } from '../tenancy/limits.js'
+import { WINDOW_MS, hasBudgets, hasRateLimits, spendPeriods } from '../tenancy/limits.js'
 import { rateLimitHeaders, retryAfterHeaders } from '../tenancy/rate-headers.js'
 import { usedRatio } from '../tenancy/usd.js'
 import type { RequestOutcome } from './outcome.js'
@@ -74,7 +74,8 @@ export async function admit (
     }
     return { plan, admission: { tenant, scopes, window: null, cost: NO_COST, headers } }
   }
-  const resetIso = new Date(nowMs + result.resetInMs).toISOString()
+  // The window's end on Redis's clock (windows are whole minutes), the same on every replica.
+  const resetIso = new Date((result.window + 1) * WINDOW_MS).toISOString()
   Object.assign(headers, rateLimitHeaders(scopes.map((scope) => scope.limits), result.counters, resetIso))
   const spends: ScopeSpend[] = scopes.map((scope, i) => ({ scope: scope.scope, limits: scope.limits, dayPico: result.counters[i]?.dayPico ?? 0n, monthPico: result.counters[i]?.monthPico ?? 0n }))
   recordBudgetUse(deps.metrics, tenant, spends[0] as ScopeSpend)
