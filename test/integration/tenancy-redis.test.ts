@@ -183,3 +183,22 @@ test('Redis down: the fail-open tenant is served, the fail-closed one gets 503, 
   }
   assert.equal(status, 200)
 })
+
+test('POST /admin/reload: an invalid policy is refused with every issue (422) and the old one keeps serving; a valid one applies at once', async () => {
+  const gw = gateways[0] as GatewayProcess
+  const reload = async (): Promise<{ status: number; json: { result: string; issues: Array<{ path: string }> } }> => {
+    const res = await fetch(`${gw.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })
+    return { status: res.status, json: await res.json() as { result: string; issues: Array<{ path: string }> } }
+  }
+  const file = env.GATEWAY_CONFIG as string
+  await writeFile(file, policy('0') + '\n')
+  const refused = await reload()
+  assert.equal(refused.status, 422)
+  assert.deepEqual(refused.json.issues.map((issue) => issue.path), ['tenants[1].limits.usd_per_day'])
+  assert.equal((await send(gw, KEYS.open)).status, 200)
+  await writeFile(file, policy('1000'))
+  const applied = await reload()
+  assert.equal(applied.status, 200)
+  assert.equal(applied.json.result, 'success')
+  assert.equal((await send(gw, KEYS.capped)).status, 200, 'the larger budget applies at once')
+})
