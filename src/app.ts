@@ -16,6 +16,7 @@ import { countTokensRoutes } from './server/routes/count-tokens.js'
 import { modelsRoutes } from './server/routes/models.js'
 import { batchesRoutes } from './server/routes/batches.js'
 import { passthroughRoutes } from './server/routes/passthrough.js'
+import { batchResultsRoutes } from './server/routes/batch-results.js'
 import { explainRoutes } from './server/routes/explain.js'
 import type { RouteDeps } from './server/route-deps.js'
 import { metricsRoutes } from './server/routes/metrics.js'
@@ -94,6 +95,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
+  await app.register(batchResultsRoutes, routeDeps)
   await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, tenancy: routeDeps.tenancy })
   await app.register(adminRoutes, { adminToken: deps.adminToken ?? null, getConfig: deps.config, tenancy: routeDeps.tenancy, now: routeDeps.now, reloadConfig: deps.reloadConfig })
   await app.register(passthroughRoutes, routeDeps)

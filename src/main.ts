@@ -9,6 +9,8 @@ import { buildApp } from './app.js'
 import { installShutdown } from './server/shutdown.js'
 import { createMetrics } from './metrics/registry.js'
 import { recordOutcome } from './metrics/record.js'
+import type { MoneyLog } from './metrics/record.js'
+import { recordBatchSpend } from './metrics/record-batch.js'
 import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache } from './cache/create-cache.js'
@@ -57,10 +59,16 @@ async function main (): Promise<void> {
   let lastReload: { result: 'success' | 'failure'; issues: readonly ConfigIssue[] } = { result: 'success', issues: [] }
   // Assigned once the app exists: POST /admin/reload calls it.
   let watcher: ReturnType<typeof watchConfig> | undefined
+  // The app's logger exists only once buildApp returns; money warnings go through it.
+  let appLog: MoneyLog | undefined
+  const moneyLog: MoneyLog = { warn: (fields, message) => appLog?.warn(fields, message) }
   const app = await buildApp({
     config: holder.current,
     upstream,
-    outcomes: { record: (outcome) => recordOutcome(metrics, outcome, holder.current()) },
+    outcomes: {
+      record: (outcome) => recordOutcome(metrics, outcome, holder.current(), moneyLog),
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, holder.current(), moneyLog)
+    },
     cache,
     metrics,
     metricsOnMainPort: env.metricsPort === null,
@@ -80,6 +88,7 @@ async function main (): Promise<void> {
       return lastReload
     }
   })
+  appLog = app.log
   watcher = watchConfig({
     path: env.configPath,
     holder,

@@ -3,12 +3,16 @@
 
 import type { CacheStore } from './store.js'
 
+/** Batch marks kept at most; expired ones are swept when the limit is reached. */
+const MAX_MARKS = 100_000
+
 interface Slot { value: Buffer; expiresAtMs: number }
 
 export function createMemoryStore (options: { maxBytes: number; now?: () => number }): CacheStore & { bytes (): number } {
   const now = options.now ?? Date.now
   const slots = new Map<string, Slot>()
   const locks = new Map<string, number>()
+  const marks = new Map<string, { token: string; untilMs: number }>()
   let bytes = 0
 
   const remove = (key: string): void => {
@@ -49,6 +53,17 @@ export function createMemoryStore (options: { maxBytes: number; now?: () => numb
     },
     async releaseLock (key) {
       locks.delete(key)
+    },
+    async isLocked (key) {
+      const held = locks.get(key)
+      return held !== undefined && held > now()
+    },
+    async markOnce (key, ttlMs, token) {
+      const held = marks.get(key)
+      if (held !== undefined && held.untilMs > now()) return held.token === token
+      if (marks.size >= MAX_MARKS) for (const [k, mark] of marks) if (mark.untilMs <= now()) marks.delete(k)
+      marks.set(key, { token, untilMs: now() + ttlMs })
+      return true
     },
     health: () => 'ok',
     bytes: () => bytes,

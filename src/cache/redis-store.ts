@@ -18,6 +18,7 @@ export interface RedisStoreOptions {
 }
 
 const LOCK_PREFIX = 'thriftline:lock:'
+const ONCE_PREFIX = 'thriftline:once:'
 
 export function createRedisStore (options: RedisStoreOptions): CacheStore {
   const client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', {
@@ -66,11 +67,31 @@ export function createRedisStore (options: RedisStoreOptions): CacheStore {
         return true
       }
     },
+    async markOnce (key, ttlMs, token) {
+      try {
+        if ((await client.set(ONCE_PREFIX + key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK') return true
+        // Set already: by this caller on a try whose reply timed out, or by someone else.
+        return (await client.get(ONCE_PREFIX + key)) === token
+      } catch (err) {
+        fail('lock', err)
+        return null
+      }
+    },
     async releaseLock (key) {
       try {
         await client.del(LOCK_PREFIX + key)
       } catch (err) {
         fail('lock', err)
+      }
+    },
+    async isLocked (key) {
+      try {
+        return (await client.exists(LOCK_PREFIX + key)) === 1
+      } catch (err) {
+        fail('lock', err)
+        // Cannot tell: keep waiting (lock_wait still bounds it). A slow Redis must not send every
+        // waiter upstream at once.
+        return true
       }
     },
     health () {

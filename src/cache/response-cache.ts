@@ -1,8 +1,12 @@
 // The response cache the Messages route talks to: timed, fail-open lookups and stores over a
 // CacheStore, plus stampede protection. N identical concurrent misses make one upstream call:
 // in-process followers await the leader's promise; other instances see the store lock and poll
-// the store for the leader's entry, each for at most `lockWaitMs`, then go upstream themselves.
+// the store for the leader's entry (JSON or a whole stream, replayed in the form each asked for),
+// each for at most `lockWaitMs`, then go upstream themselves. A leader releases its lock only
+// once its entry has landed, so a poller that sees the lock gone and still no entry knows the
+// leader failed (an error answer, a client gone) and goes upstream at once instead of waiting.
 
+import { randomUUID } from 'node:crypto'
 import type { CacheConfig } from '../config/types.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
@@ -25,12 +29,21 @@ export interface ResponseCache {
   /** Fire and forget: never awaited on the client's path, never throws. */
   store (key: string, entry: CacheEntry, ttlSeconds: number): void
   claim (key: string): Promise<Claim>
+  /**
+   * True the first time `key` is marked within `ttlSeconds`, across every instance sharing the
+   * store. Fails open (true) when the store cannot answer: a mark is for not counting twice, and
+   * counting twice is the lesser fault than not counting at all.
+   */
+  markOnce (key: string, ttlSeconds: number): Promise<boolean>
   health (): 'ok' | 'degraded'
   close (): Promise<void>
 }
 
 const TIMED_OUT = Symbol('timed out')
 const POLL_MS = 20
+const MARK_TIMEOUT_MS = 2000
+const MARK_ATTEMPTS = 5
+const MARK_RETRY_MS = 100
 
 function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: NodeJS.Timeout | undefined
@@ -62,8 +75,9 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
   // per hit (decoding was ~3% of a memory hit's CPU); Redis returns new bytes every time.
   const decode = store.kind === 'memory' ? decodeRemembered(new WeakMap()) : decodeEntry
   const flights = new Map<string, Promise<CacheEntry | null>>()
-  // Entries whose store write has not landed yet: a request arriving meanwhile still hits.
-  const writing = new Map<string, CacheEntry>()
+  // Entries whose store write has not landed yet: a request arriving meanwhile still hits, and
+  // the leader's lock is released once `landed` settles.
+  const writing = new Map<string, { entry: CacheEntry; landed: Promise<void> }>()
   let timedOutAtMs = 0
   const report = (operation: CacheOperation, result: OperationResult, startedAt: number): void => {
     if (result === 'timeout') timedOutAtMs = Date.now()
@@ -73,7 +87,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
   async function lookup (key: string): Promise<CacheEntry | null> {
     const startedAt = performance.now()
     const pending = writing.get(key)
-    if (pending !== undefined) { report('get', 'hit', startedAt); return pending }
+    if (pending !== undefined) { report('get', 'hit', startedAt); return pending.entry }
     const value = await timed(store.get(key), config().operationTimeoutMs)
     if (value === TIMED_OUT) { report('get', 'timeout', startedAt); return null }
     const entry = value === null ? null : decode(value)
@@ -84,8 +98,11 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
   async function pollForEntry (key: string, deadline: number): Promise<CacheEntry | null> {
     while (Date.now() < deadline) {
       await sleep(POLL_MS)
-      const entry = await lookup(key)
+      const [entry, locked] = await Promise.all([lookup(key), timed(store.isLocked(key), config().operationTimeoutMs)])
       if (entry !== null) return entry
+      // The lock went with no entry seen: one more look (on a Cluster the entry and the lock live
+      // on different nodes, so the two answers may cross), then stop waiting for a leader that failed.
+      if (locked === false) return await lookup(key)
     }
     return null
   }
@@ -98,11 +115,12 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const { maxEntryBytes, compressOverBytes, operationTimeoutMs } = config()
       const value = encodeEntry(entry, compressOverBytes)
       if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
-      writing.set(key, entry)
-      timed(store.set(key, value, ttlSeconds), operationTimeoutMs)
+      const write = { entry, landed: Promise.resolve() }
+      write.landed = timed(store.set(key, value, ttlSeconds), operationTimeoutMs)
         .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'error', startedAt))
         .catch(() => report('set', 'error', startedAt))
-        .finally(() => { if (writing.get(key) === entry) writing.delete(key) })
+        .finally(() => { if (writing.get(key) === write) writing.delete(key) })
+      writing.set(key, write)
     },
     async claim (key) {
       const { lockWaitMs } = config()
@@ -121,12 +139,24 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const startedAt = performance.now()
       const locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
       report('lock', locked === TIMED_OUT ? 'timeout' : locked ? 'stored' : 'miss', startedAt)
+      if (locked === true) {
+        // The previous leader may have stored its entry and released the lock between this
+        // caller's miss and its lock: look once more rather than call upstream a second time.
+        const landed = await lookup(key)
+        if (landed !== null) {
+          done(landed)
+          void store.releaseLock(key)
+          return { role: 'follower', entry: landed }
+        }
+      }
       if (locked === TIMED_OUT || locked) {
         return {
           role: 'leader',
           settle: (entry) => {
             done(entry)
-            if (locked === true) void store.releaseLock(key)
+            if (locked !== true) return
+            const landing = writing.get(key)?.landed ?? Promise.resolve()
+            void landing.then(() => store.releaseLock(key))
           }
         }
       }
@@ -134,6 +164,18 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       const entry = await pollForEntry(key, Date.now() + lockWaitMs)
       done(entry)
       return { role: 'follower', entry }
+    },
+    async markOnce (key, ttlSeconds) {
+      // Nobody waits on a mark (it follows a finished download), so a store that does not answer
+      // is asked again; the caller's token tells a lost reply to our own SET from someone else's.
+      const token = randomUUID()
+      for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
+        const marked = await timed(store.markOnce(key, ttlSeconds * 1000, token), MARK_TIMEOUT_MS)
+        if (marked === true || marked === false) return marked
+        await sleep(MARK_RETRY_MS * (attempt + 1))
+      }
+      // Still no answer: count it (possibly twice) rather than drop it.
+      return true
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'

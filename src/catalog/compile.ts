@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../config/issues.js'
 import { isRecord } from '../types/anthropic.js'
 import type { CatalogModel, ModelCapabilities, ModelCatalog, PriceRow, PriceSchedule } from './types.js'
 
-const MODEL_KEYS = ['id', 'display_name', 'aliases', 'context_window', 'max_output_tokens', 'vision', 'thinking_types', 'sampling', 'inference_geo', 'fast_mode', 'prefill', 'retires_at', 'replacement', 'prices']
+const MODEL_KEYS = ['id', 'like', 'display_name', 'aliases', 'context_window', 'max_output_tokens', 'vision', 'thinking_types', 'sampling', 'inference_geo', 'fast_mode', 'prefill', 'retires_at', 'replacement', 'prices']
 const SCHEDULE_KEYS = ['effective_from', 'base', 'band', 'fast']
 const ROW_KEYS = ['input', 'cache_write_5m', 'cache_write_1h', 'cache_read', 'output']
 const THINKING_TYPES = ['enabled', 'disabled', 'adaptive']
@@ -34,7 +34,16 @@ export function compileCatalog (raw: unknown, overrides?: unknown): { catalog: M
         if (!isRecord(entry) || typeof entry.id !== 'string') { issues.push({ path: `models[${i}].id`, message: 'required (a string)' }); return }
         const existing = entries.get(entry.id)
         if (existing === undefined) order.push(entry.id)
-        entries.set(entry.id, { ...(existing ?? {}), ...entry, __path: `models[${i}]` })
+        // `like: <known id>` starts a new model from a known one (day-one models): everything but
+        // its names is inherited, and the entry's own keys override.
+        let base: Record<string, unknown> = existing ?? {}
+        if (entry.like !== undefined) {
+          const parent = typeof entry.like === 'string' ? findEntry(entries, entry.like) : undefined
+          if (parent === undefined) issues.push({ path: `models[${i}].like`, message: `unknown model "${String(entry.like)}" (like: must name a catalog model or alias)` })
+          else base = { ...parent, display_name: entry.id, aliases: [], retires_at: undefined, replacement: undefined, __path: undefined }
+        }
+        const { like: _like, ...own } = entry
+        entries.set(entry.id, { ...base, ...own, __path: `models[${i}]` })
       })
     }
   }
@@ -63,6 +72,13 @@ export function compileCatalog (raw: unknown, overrides?: unknown): { catalog: M
     byName.get(modelId) ?? (modelId.endsWith('[1m]') ? byName.get(modelId.slice(0, -4)) : undefined)
   // Arrays stay unfrozen (readonly in type): V8 deoptimises `for…of` over frozen arrays.
   return { catalog: Object.freeze({ models, resolve }) }
+}
+
+function findEntry (entries: Map<string, Record<string, unknown>>, name: string): Record<string, unknown> | undefined {
+  const direct = entries.get(name)
+  if (direct !== undefined) return direct
+  for (const entry of entries.values()) if (Array.isArray(entry.aliases) && entry.aliases.includes(name)) return entry
+  return undefined
 }
 
 function compileModel (entry: Record<string, unknown>, path: string, issues: Issues): CatalogModel | null {
@@ -124,7 +140,9 @@ function compileSchedule (raw: unknown, path: string, issues: Issues): PriceSche
       }
     }
   }
-  if (raw.fast !== undefined) schedule.fast = priceRow(raw.fast, `${path}.fast`, issues)
+  // `fast: unknown` says fast mode exists at a price nobody has published: never priced as zero.
+  if (raw.fast === 'unknown') schedule.fastUnknown = true
+  else if (raw.fast !== undefined) schedule.fast = priceRow(raw.fast, `${path}.fast`, issues)
   return Object.freeze(schedule)
 }
 

@@ -25,6 +25,8 @@ export interface PriceSchedule {
   band?: { overPromptTokens: number; prices: PriceRow }
   /** `speed: "fast"` prices; they apply across the whole context window. */
   fast?: PriceRow
+  /** Fast mode is offered but its price is not known: fast tokens are counted as unpriced. */
+  fastUnknown?: true
 }
 
 export interface ModelCapabilities {

@@ -9,6 +9,7 @@ import type { CliIo } from './check.js'
 import { runExplain } from './explain.js'
 import { KEYS_USAGE, runKeys, runTenants } from './keys.js'
 import type { AdminClientSettings } from './keys.js'
+import { runCatalogDiff } from './catalog-diff.js'
 
 const USAGE = `usage:
   thriftline check [config.yaml]
@@ -19,6 +20,9 @@ const USAGE = `usage:
       Show what the policy does with a Messages request, rule by rule. Nothing is sent.
   thriftline schema
       Print the policy file's JSON Schema (config/gateway.schema.json).
+  thriftline catalog diff [--config gateway.yaml] [--upstream URL] [--json]
+      List the models the upstream's GET /v1/models serves that the catalog lacks (credential:
+      $ANTHROPIC_API_KEY). Exits 1 when some are missing, 0 when none, 2 on error.
 ${KEYS_USAGE}`
 
 const io: CliIo = {
@@ -75,6 +79,20 @@ async function main (argv: string[]): Promise<number> {
       readStdin: () => text(process.stdin)
     }
     return command === 'keys' ? runKeys(args, settings, io) : runTenants(args, settings, io)
+  }
+  if (command === 'catalog') {
+    const [sub, ...args] = rest
+    if (sub !== 'diff') return usage('catalog takes the subcommand diff')
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, upstream: { type: 'string' }, json: { type: 'boolean' } } })
+    if (positionals.length > 0) return usage('catalog diff takes no file argument (use --config)')
+    return runCatalogDiff({
+      configPath: values.config ?? defaultConfigPath(),
+      upstreamUrl: values.upstream,
+      apiKey: process.env.ANTHROPIC_API_KEY,
+      json: values.json === true,
+      fetch: globalThis.fetch,
+      nowMs: Date.now()
+    }, io)
   }
   if (command === 'schema') {
     io.out(JSON.stringify(gatewayJsonSchema(), null, 2))

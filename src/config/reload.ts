@@ -45,9 +45,16 @@ export interface ConfigWatcher {
 const DEFAULT_DEBOUNCE_MS = 100
 
 /**
- * Watches the file's directory, not the file: editors and `kubectl` ConfigMap updates replace the
- * file (rename over it), which ends a watch on the old inode. Reloads never overlap: a change that
- * arrives during a reload triggers one more after it.
+ * The kubelet updates a ConfigMap volume by renaming a new `..data` link over the old one; the
+ * file's own name (a link to `..data/<file>`) never changes, so its directory reports `..data`.
+ */
+const CONFIGMAP_SWAP = '..data'
+
+/**
+ * Watches the file's directory, not the file: editors replace the file (rename over it), which
+ * ends a watch on the old inode, and a Kubernetes ConfigMap update only swaps the directory's
+ * `..data` link. Reloads never overlap: a change that arrives during a reload triggers one more
+ * after it.
  */
 export function watchConfig (options: WatchOptions): ConfigWatcher {
   const file = basename(options.path)
@@ -98,7 +105,8 @@ export function watchConfig (options: WatchOptions): ConfigWatcher {
   let watcher: FSWatcher | null = null
   try {
     watcher = watch(dirname(options.path), { persistent: false }, function onConfigDirChange (_event, filename) {
-      if (filename === null || filename.toString() === file) schedule()
+      const changed = filename?.toString()
+      if (changed === undefined || changed === file || changed === CONFIGMAP_SWAP) schedule()
     })
     watcher.on('error', () => { watcher?.close(); watcher = null })
   } catch {

@@ -213,8 +213,15 @@ const ROOT = {
     tenants: { type: 'array', items: ref('tenant') },
     models: {
       type: 'array',
-      items: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
-      description: 'Model catalog overrides and additions: entries with the fields of config/models.yaml; an entry whose id exists there is merged over it.'
+      items: {
+        type: 'object',
+        required: ['id'],
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          like: { type: 'string', minLength: 1, description: 'Day-one model: inherit every field (capabilities, prices) but the names and retirement from this catalog model, then apply this entry\'s own keys.' }
+        }
+      },
+      description: 'Model catalog overrides and additions: entries with the fields of config/models.yaml; an entry whose id exists there is merged over it; `like:` declares a new model from a known one in one line.'
     },
     virtual_models: { type: 'array', items: ref('virtual_model') },
     routes: { type: 'array', items: ref('route'), description: 'Evaluated top to bottom; first match wins; no match = no rewrite.' }

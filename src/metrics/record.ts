@@ -5,23 +5,23 @@ import type { RuntimeConfig } from '../config/types.js'
 import type { RequestOutcome } from '../server/outcome.js'
 import type { Usage } from '../types/anthropic.js'
 import { picoToUsd, priceUsage } from './cost.js'
-import type { CostModifiers, TokenBreakdown } from './cost.js'
+import type { CostModifiers } from './cost.js'
 import { errorTypeLabel, modelLabel, ruleLabel, statusClass, tenantLabel } from './labels.js'
 import type { Metrics } from './registry.js'
+import { recordPricingFaults, TOKEN_TYPES } from './money-faults.js'
+import type { MoneyLog } from './money-faults.js'
 
-const TOKEN_TYPES: Array<[keyof TokenBreakdown, string]> = [
-  ['input', 'input'], ['output', 'output'], ['cacheRead', 'cache_read'], ['cacheWrite5m', 'cache_write_5m'], ['cacheWrite1h', 'cache_write_1h']
-]
+export type { MoneyLog } from './money-faults.js'
 
-export function recordOutcome (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig): void {
+export function recordOutcome (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig, log?: MoneyLog): void {
   try {
-    record(metrics, outcome, config)
+    record(metrics, outcome, config, log)
   } catch {
     // A metrics bug must never become a request error; the counters simply miss this one.
   }
 }
 
-function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig): void {
+function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfig, log: MoneyLog | undefined): void {
   const requested = modelLabel(outcome.requestedModel, config)
   const routed = modelLabel(outcome.routedModel, config)
   const tenant = tenantLabel(outcome.tenant)
@@ -37,44 +37,49 @@ function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfi
   for (const skip of outcome.skipped) metrics.ruleSkips.inc({ rule: ruleLabel(skip.rule, config), reason: skip.reason })
   if (outcome.lifecycleRemap !== null) metrics.lifecycleRemaps.inc({ from: modelLabel(outcome.lifecycleRemap.from, config), to: modelLabel(outcome.lifecycleRemap.to, config) })
   if (outcome.shadow !== null) metrics.shadowDecisions.inc({ rule: ruleLabel(outcome.shadow.rule, config), would_route_to: modelLabel(outcome.shadow.targetModel, config) })
-  if (outcome.usage !== null) recordMoney(metrics, outcome, outcome.usage, config, { tenant, requested, routed })
+  if (outcome.usage !== null) recordMoney(metrics, outcome, outcome.usage, config, { tenant, requested, routed }, log)
 }
 
 interface MoneyLabels { tenant: string; requested: string; routed: string }
 
-function recordMoney (metrics: Metrics, outcome: RequestOutcome, usage: Usage, config: RuntimeConfig, labels: MoneyLabels): void {
-  const routedModel = outcome.routedModel === null ? undefined : config.catalog.resolve(outcome.routedModel)
-  if (routedModel === undefined) return
+function recordMoney (metrics: Metrics, outcome: RequestOutcome, usage: Usage, config: RuntimeConfig, labels: MoneyLabels, log: MoneyLog | undefined): void {
+  const routedId = outcome.routedModel
+  if (routedId === null) return
+  const routedModel = config.catalog.resolve(routedId)
   const modifiers: CostModifiers = { isoDate: outcome.isoDate, batch: outcome.modifiers.batch, inferenceGeo: outcome.modifiers.inferenceGeo, speed: outcome.modifiers.speed }
-  const routedCost = priceUsage(usage, routedModel, modifiers)
-  const moneyLabels = { tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }
+  // A model the catalog lacks is still priced: every token lands in the unpriced counter.
+  const routedCost = priceUsage(usage, routedModel ?? routedId, modifiers, config.catalog.resolve)
   const isHit = outcome.cacheResult === 'hit'
+  const batch = routedCost.batch ? 'true' : 'false'
+  const moneyLabels = { tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed, batch }
   for (const [key, tokenType] of TOKEN_TYPES) {
     const count = routedCost.tokens[key]
     // Cached answers consumed no upstream tokens.
     // Literal label objects: object spread is a slow clone on this path.
-    if (count > 0 && !isHit) metrics.tokens.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed, token_type: tokenType }, count)
+    if (count > 0 && !isHit) metrics.tokens.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed, token_type: tokenType, batch }, count)
   }
+  if (!isHit) recordPricingFaults(metrics, routedCost, log)
   if (isHit) {
     metrics.cost.inc(moneyLabels, 0)
     metrics.savings.inc({ tenant: labels.tenant, reason: 'cache', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(routedCost.picoUsd))
   } else {
     metrics.cost.inc(moneyLabels, picoToUsd(routedCost.picoUsd))
   }
+  if (routedModel === undefined) return
   // Routing savings: what the model that would have answered without the policy (the requested
   // one, or its lifecycle replacement) would have cost for the same usage.
   const baselineId = outcome.lifecycleRemap?.to ?? outcome.requestedModel
   const baseline = baselineId === null ? undefined : config.catalog.resolve(baselineId)
   if (baseline !== undefined && baseline.id !== routedModel.id && !isHit) {
-    const delta = priceUsage(usage, baseline, modifiers).picoUsd - routedCost.picoUsd
+    const delta = priceUsage(usage, baseline, modifiers, config.catalog.resolve).picoUsd - routedCost.picoUsd
     if (delta > 0n) metrics.savings.inc({ tenant: labels.tenant, reason: 'routing', requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(delta))
-    else if (delta < 0n) metrics.extraCost.inc(moneyLabels, picoToUsd(-delta))
+    else if (delta < 0n) metrics.extraCost.inc({ tenant: labels.tenant, requested_model: labels.requested, routed_model: labels.routed }, picoToUsd(-delta))
   }
   if (outcome.shadow !== null) {
     const shadowModel = config.catalog.resolve(outcome.shadow.targetModel)
     const rule = ruleLabel(outcome.shadow.rule, config)
     if (shadowModel !== undefined) {
-      const wouldSave = routedCost.picoUsd - priceUsage(usage, shadowModel, modifiers).picoUsd
+      const wouldSave = routedCost.picoUsd - priceUsage(usage, shadowModel, modifiers, config.catalog.resolve).picoUsd
       if (wouldSave > 0n) metrics.shadowWouldSave.inc({ rule }, picoToUsd(wouldSave))
     }
   }

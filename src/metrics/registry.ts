@@ -25,8 +25,10 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     duration: new LeanHistogram({ name: 'llm_gateway_request_duration_seconds', help: 'Time from request arrival to the last byte sent to the client.', labelNames: ['route', 'routed_model', 'cache_result', 'stream'] as const, buckets: DURATION_BUCKETS, registers }),
     ttft: new LeanHistogram({ name: 'llm_gateway_time_to_first_token_seconds', help: 'Streams: time from request arrival to the first content event.', labelNames: ['routed_model', 'cache_result'] as const, buckets: TTFT_BUCKETS, registers }),
     overhead: new LeanHistogram({ name: 'llm_gateway_overhead_seconds', help: "The gateway's own time: request duration minus time spent waiting on the upstream.", labelNames: ['route', 'cache_result'] as const, buckets: OVERHEAD_BUCKETS, registers }),
-    tokens: new BufferedCounter({ name: 'llm_gateway_tokens_total', help: 'Tokens by disjoint billing type (input, output, cache_read, cache_write_5m, cache_write_1h).', labelNames: ['tenant', 'requested_model', 'routed_model', 'token_type'] as const, registers }),
-    cost: new BufferedCounter({ name: 'llm_gateway_cost_usd_total', help: 'Upstream spend in USD, priced from the model catalog (0 for cache hits).', labelNames: ['tenant', 'requested_model', 'routed_model'] as const, registers }),
+    tokens: new BufferedCounter({ name: 'llm_gateway_tokens_total', help: 'Tokens by disjoint billing type (input, output, cache_read, cache_write_5m, cache_write_1h), priced or not; batch="true" for Message Batches results.', labelNames: ['tenant', 'requested_model', 'routed_model', 'token_type', 'batch'] as const, registers }),
+    cost: new BufferedCounter({ name: 'llm_gateway_cost_usd_total', help: 'Upstream spend in USD, priced from the answer usage and the model catalog (0 for cache hits); batch="true" for Message Batches results, at batch prices. Each request is exact in integer pico-USD; the sum is a float64.', labelNames: ['tenant', 'requested_model', 'routed_model', 'batch'] as const, registers }),
+    unpricedTokens: new BufferedCounter({ name: 'llm_gateway_unpriced_tokens_total', help: 'Tokens the gateway could not price (a model, or a fast-mode price, the catalog lacks); they are also in llm_gateway_tokens_total.', labelNames: ['token_type'] as const, registers }),
+    malformedUsage: new BufferedCounter({ name: 'llm_gateway_usage_malformed_total', help: 'Usage counts that were fractional, negative or non-numeric (repaired: rounded up, or 0) and still priced.', labelNames: ['reason'] as const, registers }),
     savings: new BufferedCounter({ name: 'llm_gateway_savings_usd_total', help: 'USD saved: routing (requested model price minus used model price, same usage) and cache (what a cached response would have cost).', labelNames: ['tenant', 'reason', 'requested_model', 'routed_model'] as const, registers }),
     extraCost: new BufferedCounter({ name: 'llm_gateway_routing_extra_cost_usd_total', help: 'USD a rewrite cost above the requested model (a rule routing to a pricier model); net routing savings = savings{reason="routing"} minus this.', labelNames: ['tenant', 'requested_model', 'routed_model'] as const, registers }),
     shadowDecisions: new BufferedCounter({ name: 'llm_gateway_shadow_decisions_total', help: 'Requests a shadow rule would have routed.', labelNames: ['rule', 'would_route_to'] as const, registers }),
@@ -53,6 +55,9 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   // Known-in-advance series exist from the start, so rate() sees the first increment.
   for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const operation of ['get', 'set', 'lock']) metrics.cacheFailures.inc({ operation }, 0)
+  // The alert on unpriced traffic needs the series to exist before the first unpriced token.
+  for (const tokenType of ['input', 'output', 'cache_read', 'cache_write_5m', 'cache_write_1h']) metrics.unpricedTokens.inc({ token_type: tokenType }, 0)
+  for (const reason of ['fractional', 'negative', 'non_numeric']) metrics.malformedUsage.inc({ reason }, 0)
   return metrics
 }
 

@@ -138,13 +138,12 @@ export async function settle (admission: Admission, outcome: RequestOutcome, con
       if (delta.inputTokens !== 0 || delta.outputTokens !== 0) await deps.tenancy.limits.adjust(tenant.name, scopes, admission.window, delta)
     }
     if (usage === null) return
-    const model = outcome.routedModel === null ? undefined : config.catalog.resolve(outcome.routedModel)
-    const pico = model === undefined ? 0n : priceUsage(usage, model, { isoDate: outcome.isoDate, batch: outcome.modifiers.batch, inferenceGeo: outcome.modifiers.inferenceGeo, speed: outcome.modifiers.speed }).picoUsd
-    if (pico === 0n) {
-      // Money is never silently zero: an answer we cannot price is counted as such.
-      if (tokenCount(usage.input_tokens) + tokenCount(usage.output_tokens) > 0) deps.metrics?.unpricedSpend.inc({ tenant: tenant.name })
-      return
-    }
+    if (outcome.routedModel === null) return
+    // The same pricing as the cost metrics; tokens it cannot price are never charged as $0 silently.
+    const price = priceUsage(usage, config.catalog.resolve(outcome.routedModel) ?? outcome.routedModel, { isoDate: outcome.isoDate, batch: outcome.modifiers.batch, inferenceGeo: outcome.modifiers.inferenceGeo, speed: outcome.modifiers.speed }, config.catalog.resolve)
+    if (price.unpriced.length > 0) deps.metrics?.unpricedSpend.inc({ tenant: tenant.name })
+    const pico = price.picoUsd
+    if (pico <= 0n) return
     const totals = await deps.tenancy.limits.charge(tenant.name, scopes, pico, spendPeriods(deps.now()))
     const own = totals[0]
     if (own !== undefined) recordBudgetUse(deps.metrics, tenant, { scope: 'tenant', limits: tenant.limits, dayPico: own.dayPico, monthPico: own.monthPico })

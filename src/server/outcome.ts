@@ -2,6 +2,7 @@
 
 import type { Usage } from '../types/anthropic.js'
 import type { FallbackHop } from '../upstream/forward.js'
+import type { BatchSpend } from '../pricing/batch-results.js'
 
 export type RouteName = 'messages' | 'count_tokens' | 'models' | 'batches' | 'files' | 'passthrough' | 'explain' | 'other'
 export type CacheResult = 'hit' | 'miss' | 'bypass'
@@ -34,4 +35,6 @@ export interface RequestOutcome {
 
 export interface OutcomeSink {
   record (outcome: RequestOutcome): void
+  /** A batch's results, priced once per batch id; absent = batch spend is not recorded. */
+  recordBatch? (spend: BatchSpend, tenant: string | null): void
 }

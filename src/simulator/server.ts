@@ -50,6 +50,8 @@ export interface SimulatorOptions {
   host?: string
   /** Keep a record of every request (default true); off for load tests so memory stays flat. */
   record?: boolean
+  /** Model ids listed by GET /v1/models on top of the built-in ones (a model newer than a catalog). */
+  extraModels?: readonly string[]
 }
 
 export async function createSimulator (options: SimulatorOptions = {}): Promise<Simulator> {
@@ -93,7 +95,7 @@ export async function createSimulator (options: SimulatorOptions = {}): Promise<
       return await answerMessages(res, request, behaviour, { requestId, newId, delay, countTokens })
     }
     if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
-      const answer = answerModels(path, new URLSearchParams(query))
+      const answer = answerModels(path, new URLSearchParams(query), options.extraModels)
       return 'json' in answer ? sendJson(res, answer.status, answer.json) : sendError(res, 404, requestId, answer.message)
     }
     if (path === '/v1/messages/batches' || path.startsWith('/v1/messages/batches/')) return handleBatches(req, res, path, new URLSearchParams(query), body, requestId)

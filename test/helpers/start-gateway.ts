@@ -13,6 +13,7 @@ import type { RequestOutcome } from '../../src/server/outcome.js'
 import { createMetrics } from '../../src/metrics/registry.js'
 import type { Metrics } from '../../src/metrics/registry.js'
 import { recordOutcome } from '../../src/metrics/record.js'
+import { recordBatchSpend } from '../../src/metrics/record-batch.js'
 import { createCache } from '../../src/cache/create-cache.js'
 import { createTenancy } from '../../src/tenancy/create-tenancy.js'
 import type { Tenancy } from '../../src/tenancy/create-tenancy.js'
@@ -77,7 +78,10 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
     cache,
     tenancy,
     metrics,
-    outcomes: { record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current) } },
+    outcomes: {
+      record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current, { warn: (fields, message) => app.log.warn(fields, message) }) },
+      recordBatch: (spend, tenant) => recordBatchSpend(metrics, spend, tenant, current, { warn: (fields, message) => app.log.warn(fields, message) })
+    },
     ...options.deps,
     now
   })

@@ -4,6 +4,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import Anthropic from '@anthropic-ai/sdk'
 import { createServer } from 'node:http'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { request } from 'undici'
 import { Redis } from 'ioredis'
 import { createSimulator } from '../../src/simulator/server.js'
@@ -15,8 +18,10 @@ import { KEY_PREFIX } from '../../src/cache/key.js'
 import type { TestRedis } from '../helpers/redis-server.js'
 import { startGatewayProcess } from '../helpers/gateway-process.js'
 
+// operation_timeout well above the 50 ms default: on a loaded machine a lookup slower than that
+// fails open to the upstream, and the call counts below would measure the machine, not the cache.
 const POLICY = `
-cache: { mode: deterministic, ttl: 10m }
+cache: { mode: deterministic, ttl: 10m, operation_timeout: 1s }
 routes:
   - name: support
     match: { model: claude-sonnet-4-5, header: { x-team: support } }
@@ -221,7 +226,10 @@ describe('stampede protection', () => {
   })
 
   test('two gateway processes sharing one Redis: a miss on one is a hit on the other; concurrent misses make one call', async () => {
-    const env = { ANTHROPIC_UPSTREAM_URL: sim.url, REDIS_URL: redis.url }
+    // This file's policy (its generous operation_timeout) rather than the default one.
+    const dir = await mkdtemp(join(tmpdir(), 'thriftline-cache-'))
+    await writeFile(join(dir, 'gateway.yaml'), POLICY)
+    const env = { ANTHROPIC_UPSTREAM_URL: sim.url, REDIS_URL: redis.url, GATEWAY_CONFIG: join(dir, 'gateway.yaml') }
     const [one, two] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])
     try {
       const c1 = new Anthropic({ baseURL: one.url, apiKey: 'sk-shared', maxRetries: 0 })
@@ -243,6 +251,7 @@ describe('stampede protection', () => {
       assert.equal(calls, 1)
     } finally {
       await Promise.all([one.stop(), two.stop()])
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })

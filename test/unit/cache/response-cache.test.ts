@@ -29,7 +29,7 @@ function recorder (): { seen: string[]; hooks: { onOperation: (operation: CacheO
 /** A store whose every call hangs: what a Redis that stopped answering looks like. */
 function hangingStore (): CacheStore {
   const never = new Promise<never>(() => {})
-  return { kind: 'redis', get: () => never, set: () => never, acquireLock: () => never, releaseLock: async () => {}, health: () => 'ok', close: async () => {} }
+  return { kind: 'redis', get: () => never, set: () => never, acquireLock: () => never, releaseLock: async () => {}, isLocked: () => never, markOnce: () => never, health: () => 'ok', close: async () => {} }
 }
 
 const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5))
@@ -110,6 +110,49 @@ test('across instances, a follower gives up after lock_wait and leads no one', a
   await one.claim('k')
   const follower = await two.claim('k')
   assert.deepEqual(follower, { role: 'follower', entry: null })
+})
+
+test('across instances, a leader that fails releases its lock and the other instance stops waiting at once', async () => {
+  const shared = createMemoryStore({ maxBytes: 1 << 20 })
+  const one = createResponseCache(shared, () => CONFIG)
+  const two = createResponseCache(shared, () => ({ ...CONFIG, lockWaitMs: 5000 }))
+  const leader = await one.claim('k')
+  const startedAt = Date.now()
+  const waiting = two.claim('k')
+  setTimeout(() => { if (leader.role === 'leader') leader.settle(null) }, 40)
+  assert.deepEqual(await waiting, { role: 'follower', entry: null })
+  assert.ok(Date.now() - startedAt < 2000, 'the follower did not wait out lock_wait for a leader that had failed')
+})
+
+test('a leader keeps its lock until its entry has landed in the store', async () => {
+  const shared = createMemoryStore({ maxBytes: 1 << 20 })
+  let landWrite: () => void = () => {}
+  const slowWrites: typeof shared = {
+    ...shared,
+    set: async (key, value, ttl) => { await new Promise<void>((resolve) => { landWrite = resolve }); return await shared.set(key, value, ttl) }
+  }
+  const one = createResponseCache(slowWrites, () => CONFIG)
+  const leader = await one.claim('k')
+  one.store('k', newEntry(message('late'), 'json', 1), 60)
+  if (leader.role === 'leader') leader.settle(newEntry(message('late'), 'json', 1))
+  await settled()
+  assert.equal(await shared.isLocked('k'), true, 'released before the entry landed: another instance would see neither')
+  landWrite()
+  await settled()
+  assert.equal(await shared.isLocked('k'), false)
+  assert.notEqual(await shared.get('k'), null)
+})
+
+test('a miss that wins the lock after the previous leader finished serves the landed entry instead of calling upstream', async () => {
+  const shared = createMemoryStore({ maxBytes: 1 << 20 })
+  const one = createResponseCache(shared, () => CONFIG)
+  one.store('k', newEntry(message('already here'), 'json', 1), 60)
+  await settled()
+  const two = createResponseCache(shared, () => CONFIG)
+  const claim = await two.claim('k')
+  assert.equal(claim.role, 'follower')
+  if (claim.role === 'follower') assert.deepEqual(storedMessage(claim.entry as CacheEntry), message('already here'))
+  assert.equal(await shared.isLocked('k'), false, 'the lock it took is given back')
 })
 
 test('a memory store\'s entry is decoded once and serves every hit; new bytes under the key are decoded anew', async () => {

@@ -9,6 +9,7 @@ import { loadConfig } from '../../../src/config/load.js'
 import { createConfigHolder, watchConfig } from '../../../src/config/reload.js'
 import type { ConfigIssue } from '../../../src/config/issues.js'
 import type { RuntimeConfig } from '../../../src/config/types.js'
+import { createConfigMapDir } from '../../helpers/configmap-dir.js'
 
 const VALID_A = 'routes: [{ name: rule-a, action: { model: claude-haiku-4-5 } }]\n'
 const VALID_B = 'routes: [{ name: rule-b, action: { model: claude-sonnet-4-5 } }]\n'
@@ -78,6 +79,23 @@ test('an editor-style replace (write a temp file, rename over) is picked up', as
   const temp = join(dir, '.gateway.yaml.swp')
   await writeFile(temp, VALID_B)
   await rename(temp, path)
+  assert.deepEqual(await next, ['success'])
+  assert.equal(ruleOf(holder.current()), 'rule-b')
+})
+
+test('a Kubernetes ConfigMap update (the kubelet swaps the ..data link; gateway.yaml itself never changes) is picked up', async (t) => {
+  const volume = await createConfigMapDir({ 'gateway.yaml': VALID_A })
+  t.after(() => volume.remove())
+  const path = volume.pathOf('gateway.yaml')
+  const load = () => loadConfig(path, { nowMs: Date.now(), envOverrides: {} })
+  const first = await load()
+  assert.ok('config' in first)
+  const holder = createConfigHolder(first.config)
+  const results = new EventEmitter()
+  const watcher = watchConfig({ path, holder, load, signal: null, debounceMs: 20, onResult: (result) => { results.emit('result', result) } })
+  t.after(() => watcher.close())
+  const next = nextResult(results)
+  await volume.update({ 'gateway.yaml': VALID_B })
   assert.deepEqual(await next, ['success'])
   assert.equal(ruleOf(holder.current()), 'rule-b')
 })
