@@ -1,6 +1,6 @@
 // A second reference, between the bare proxy and Thriftline: Fastify 5 + undici reading the JSON
 // body, rewriting `model` (Sonnet → Haiku, as the benchmark policy does) and re-serialising it,
-// then streaming the answer back (the anchors' "fastify-json"). No policy, metrics or cache: what
+// then streaming the answer back (a JSON-reading Fastify proxy). No policy, metrics or cache: what
 // any gateway that must look at the body before forwarding pays, before doing anything useful.
 // Usage: UPSTREAM=http://127.0.0.1:4010 PORT=8091 node --import tsx bench/json-proxy.ts
 

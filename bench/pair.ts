@@ -1,4 +1,4 @@
-// `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy, the anchors' fastify-bare
+// `npm run bench:pair`: CPU per request of the bare proxy, the JSON proxy, the Fastify + @fastify/http-proxy reference
 // (@fastify/http-proxy, which the issue's targets were set against) and Thriftline (miss path,
 // then streams, then streams whose events come 1 ms apart as the API sends them, one chunk each;
 // then the bare proxy beside Thriftline's memory and Redis cache hits) loaded at the same time,
@@ -21,9 +21,9 @@ const SECONDS = Number(process.env.PAIR_SECONDS ?? 4)
 const ROUNDS = Number(process.env.PAIR_ROUNDS ?? 5)
 const WARMUP_SECONDS = Number(process.env.PAIR_WARMUP_SECONDS ?? 5)
 const BARE = { name: 'bare proxy', peer: 'bare' }
-const ANCHOR = { name: 'anchor proxy', peer: 'anchor' }
-/** The bare proxy first (the ratios' reference), the anchors' fastify-bare beside it. */
-const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, ANCHOR, { name: 'thriftline', peer: 'thriftline-miss' }]
+const FASTIFY = { name: 'fastify proxy', peer: 'fastify' }
+/** The bare proxy first (the ratios' reference), the Fastify + @fastify/http-proxy reference beside it. */
+const PROXIES = [BARE, { name: 'json proxy', peer: 'json' }, FASTIFY, { name: 'thriftline', peer: 'thriftline-miss' }]
 /** The simulator's stream with its events 1 ms apart: each reaches the gateway as its own chunk. */
 const SPACED = { ...HEADERS, 'x-sim-event-delay-ms': '1' }
 /** Each group is loaded at once; its first peer is the reference its ratios are taken to. */
@@ -36,31 +36,31 @@ const GROUPS: Array<{ stream: boolean; label?: string; headers?: Record<string, 
   { stream: false, peers: [{ name: 'bare proxy (beside the hits)', peer: 'bare' }, { name: 'thriftline hit (memory)', peer: 'thriftline-hit-memory' }, { name: 'thriftline hit (redis)', peer: 'thriftline-hit-redis' }] }
 ]
 
-interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number; ratioToAnchor: number | null }
+interface PairRow { name: string; stream: boolean; label: string | null; cpuMicrosPerRequest: number[]; median: number; ratiosToBare: number[]; ratioToBare: number; ratioToFastify: number | null }
 
 async function measure (group: typeof GROUPS[number], running: Map<string, Peer>): Promise<PairRow[]> {
   const peers = group.peers.map((p) => running.get(p.peer) as Peer)
   const stream = group.stream
   const samples = await cpuPerRequestRounds(peers, bodyOf(stream), { seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, headers: group.headers })
   const bare = samples[0] ?? []
-  const anchorAt = group.peers.indexOf(ANCHOR)
-  const anchor = anchorAt === -1 ? null : samples[anchorAt] ?? null
+  const fastifyAt = group.peers.indexOf(FASTIFY)
+  const fastify = fastifyAt === -1 ? null : samples[fastifyAt] ?? null
   return group.peers.map((p, i) => {
     const own = samples[i] ?? []
     const ratios = ratiosTo(bare, own)
-    return { name: p.name, stream, label: group.label ?? (stream ? 'stream' : null), cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios), ratioToAnchor: anchor === null ? null : median(ratiosTo(anchor, own)) }
+    return { name: p.name, stream, label: group.label ?? (stream ? 'stream' : null), cpuMicrosPerRequest: own.map(Math.round), median: median(own), ratiosToBare: ratios, ratioToBare: median(ratios), ratioToFastify: fastify === null ? null : median(ratiosTo(fastify, own)) }
   })
 }
 
 function table (rows: PairRow[], machine: string): string {
   const lines = [
-    `Machine: ${machine}. The peers of a group of rows on core 1 at once, each loaded by 25 connections for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${ROUNDS} rounds; the ratio to the group's bare proxy (and to its anchor proxy, Fastify + @fastify/http-proxy) is taken within each round, then the median. Its inverse is the throughput ratio a CPU-bound peer would reach.`,
+    `Machine: ${machine}. The peers of a group of rows on core 1 at once, each loaded by 25 connections for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${ROUNDS} rounds; the ratio to the group's bare proxy (and to its fastify proxy, Fastify + @fastify/http-proxy) is taken within each round, then the median. Its inverse is the throughput ratio a CPU-bound peer would reach.`,
     '',
-    '| peer | CPU µs/req (rounds) | median | × bare proxy (rounds) | × bare proxy (median) | bare ÷ peer (≈ throughput) | × anchor proxy (median) |',
+    '| peer | CPU µs/req (rounds) | median | × bare proxy (rounds) | × bare proxy (median) | bare ÷ peer (≈ throughput) | × fastify proxy (median) |',
     '|---|--:|--:|--:|--:|--:|--:|'
   ]
   for (const row of rows) {
-    lines.push(`| ${row.name}${row.label === null ? '' : ` (${row.label})`} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× | ${row.ratioToAnchor === null ? '–' : `${row.ratioToAnchor.toFixed(2)}×`} |`)
+    lines.push(`| ${row.name}${row.label === null ? '' : ` (${row.label})`} | ${row.cpuMicrosPerRequest.join(' / ')} | ${Math.round(row.median)} | ${row.ratiosToBare.map((r) => r.toFixed(2)).join(' / ')} | ${row.ratioToBare.toFixed(2)}× | ${(1 / row.ratioToBare).toFixed(2)}× | ${row.ratioToFastify === null ? '–' : `${row.ratioToFastify.toFixed(2)}×`} |`)
   }
   return lines.join('\n') + '\n'
 }

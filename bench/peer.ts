@@ -49,7 +49,7 @@ async function waitForRedis (port: number): Promise<void> {
   }
 }
 
-export async function startPeer (name: string, options: { root: string; policies: BenchPolicies; upstream?: string }): Promise<Peer> {
+export async function startPeer (name: string, options: { root: string; policies: BenchPolicies; upstream?: string; env?: Record<string, string> }): Promise<Peer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const node = process.execPath
@@ -57,9 +57,9 @@ export async function startPeer (name: string, options: { root: string; policies
   if (name === 'simulator') {
     children.push(launch(0, node, ['--import', 'tsx', 'src/simulator/main.ts'], { PORT: String(port), HOST: '127.0.0.1' }, options.root))
     await waitForHttp(url, '/v1/models')
-  } else if (name === 'bare' || name === 'json' || name === 'anchor') {
+  } else if (name === 'bare' || name === 'json' || name === 'fastify') {
     const script = `bench/${name}-proxy.ts`
-    children.push(launch(1, node, ['--import', 'tsx', script], { PORT: String(port), UPSTREAM: options.upstream ?? '' }, options.root))
+    children.push(launch(1, node, ['--import', 'tsx', script], { PORT: String(port), UPSTREAM: options.upstream ?? '', ...options.env }, options.root))
     await waitForHttp(url, '/v1/models')
   } else {
     const env: Record<string, string> = {
@@ -67,7 +67,8 @@ export async function startPeer (name: string, options: { root: string; policies
       HOST: '127.0.0.1',
       ANTHROPIC_UPSTREAM_URL: options.upstream ?? '',
       LOG_LEVEL: 'warn',
-      GATEWAY_CONFIG: name === 'thriftline-miss' ? options.policies.miss : options.policies.hit
+      GATEWAY_CONFIG: name === 'thriftline-miss' ? options.policies.miss : options.policies.hit,
+      ...options.env
     }
     if (name === 'thriftline-hit-redis') {
       const redisPort = await freePort()

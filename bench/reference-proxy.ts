@@ -6,7 +6,10 @@ import { Pool } from 'undici'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length'])
 
-export const upstream = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:4010', { connections: 128, keepAliveTimeout: 30_000 })
+/** UPSTREAM_CONNECTIONS: the streams benchmark holds thousands of answers open at once, so it lifts the cap. */
+export const UPSTREAM_CONNECTIONS = Number(process.env.UPSTREAM_CONNECTIONS ?? 128)
+
+export const upstream = new Pool(process.env.UPSTREAM ?? 'http://127.0.0.1:4010', { connections: UPSTREAM_CONNECTIONS, keepAliveTimeout: 30_000 })
 
 export function endToEnd (headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}

@@ -43,8 +43,8 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
     const ttfb = `${r.ttfbP50Ms.toFixed(2)}${isBase ? '' : ` (${signed(r.ttfbP50Ms - direct.ttfbP50Ms)})`}`
     lines.push(`| ${r.name} | ${Math.round(r.reqPerSec)} | ${direct ? pct(r.reqPerSec / direct.reqPerSec) : '–'} | ${bare ? pct(r.reqPerSec / bare.reqPerSec) : '–'} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${added} | ${ttfb} | ${r.ownTimeMeanMs === null ? '–' : r.ownTimeMeanMs.toFixed(3)} | ${mb(r.peakRssBytes)} | ${r.errors} |`)
   }
-  const anchorLine = againstAnchor(results)
-  if (anchorLine !== null) lines.push('', anchorLine)
+  const fastifyLine = againstFastify(results)
+  if (fastifyLine !== null) lines.push('', fastifyLine)
   lines.push('', 'Own time: Thriftline\'s mean `llm_gateway_overhead_seconds` (request duration minus the wait on the upstream) during the paced run; unlike added latency, it carries none of the extra hop\'s scheduling noise.')
   if (context.leak !== null) {
     lines.push('', `Leak check (thriftline miss path): RSS ${mb(context.leak.rssAfter10kBytes)} after 10k requests, ${mb(context.leak.rssAfter100kBytes)} after 100k.`)
@@ -53,17 +53,17 @@ export function markdownTable (results: readonly PeerResult[], context: Context)
 }
 
 /**
- * The targets read as the issue set them: against the anchors' fastify-bare (Fastify +
+ * The targets read as the issue set them: against the Fastify + @fastify/http-proxy reference (Fastify +
  * @fastify/http-proxy, 114 µs per request there, the bar 130 µs), measured in the same run.
  */
-function againstAnchor (results: readonly PeerResult[]): string | null {
+function againstFastify (results: readonly PeerResult[]): string | null {
   const parts: string[] = []
   for (const r of results) {
     if (!r.name.startsWith('thriftline')) continue
-    const anchor = results.find((a) => a.name === (r.stream ? 'anchor proxy (stream)' : 'anchor proxy'))
-    if (anchor === undefined || anchor.reqPerSec === 0 || anchor.cpuMicrosPerRequest === 0) continue
-    parts.push(`${r.name} ${pct(r.reqPerSec / anchor.reqPerSec)} of its throughput, ${(r.cpuMicrosPerRequest / anchor.cpuMicrosPerRequest).toFixed(2)}× its CPU per request`)
+    const fastify = results.find((a) => a.name === (r.stream ? 'fastify proxy (stream)' : 'fastify proxy'))
+    if (fastify === undefined || fastify.reqPerSec === 0 || fastify.cpuMicrosPerRequest === 0) continue
+    parts.push(`${r.name} ${pct(r.reqPerSec / fastify.reqPerSec)} of its throughput, ${(r.cpuMicrosPerRequest / fastify.cpuMicrosPerRequest).toFixed(2)}× its CPU per request`)
   }
   if (parts.length === 0) return null
-  return `Against the anchor proxy (Fastify + @fastify/http-proxy): ${parts.join('; ')}.`
+  return `Against the fastify proxy (Fastify + @fastify/http-proxy): ${parts.join('; ')}.`
 }

@@ -1,6 +1,6 @@
 // `npm run bench`: Thriftline's overhead and throughput as ratios against the physical floor
 // (load generator straight to the simulator), a bare Fastify + undici proxy, a JSON proxy (the
-// bare one plus parse, rewrite, re-serialise) and the anchors' fastify-bare (Fastify +
+// bare one plus parse, rewrite, re-serialise) and the Fastify + @fastify/http-proxy reference (Fastify +
 // @fastify/http-proxy, the proxy the issue's targets were set against), measured in one run, alternating A B A B so drift
 // hits every peer alike. Every load loop is bounded in time.
 // Env: BENCH_SECONDS (per measurement, default 5); BENCH_ROUNDS (default 3, so the median is a
@@ -33,20 +33,20 @@ const ALL_TARGETS: Target[] = [
   { name: 'direct', peer: 'direct', body: MESSAGE, stream: false },
   { name: 'bare proxy', peer: 'bare', body: MESSAGE, stream: false },
   { name: 'json proxy', peer: 'json', body: MESSAGE, stream: false },
-  { name: 'anchor proxy', peer: 'anchor', body: MESSAGE, stream: false },
+  { name: 'fastify proxy', peer: 'fastify', body: MESSAGE, stream: false },
   { name: 'thriftline (miss)', peer: 'thriftline-miss', body: MESSAGE, stream: false },
   { name: 'thriftline hit (memory)', peer: 'thriftline-hit-memory', body: MESSAGE, stream: false },
   { name: 'thriftline hit (redis)', peer: 'thriftline-hit-redis', body: MESSAGE, stream: false },
   { name: 'direct (stream)', peer: 'direct', body: STREAM_MESSAGE, stream: true },
   { name: 'bare proxy (stream)', peer: 'bare', body: STREAM_MESSAGE, stream: true },
   { name: 'json proxy (stream)', peer: 'json', body: STREAM_MESSAGE, stream: true },
-  { name: 'anchor proxy (stream)', peer: 'anchor', body: STREAM_MESSAGE, stream: true },
+  { name: 'fastify proxy (stream)', peer: 'fastify', body: STREAM_MESSAGE, stream: true },
   { name: 'thriftline (stream)', peer: 'thriftline-miss', body: STREAM_MESSAGE, stream: true }
 ]
 
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((word) => word.trim()).filter((word) => word !== '')
 const FILTERED = ONLY.length > 0
-const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare' || target.peer === 'json' || target.peer === 'anchor'
+const isBaseline = (target: Target): boolean => target.peer === 'direct' || target.peer === 'bare' || target.peer === 'json' || target.peer === 'fastify'
 const TARGETS = FILTERED
   ? ALL_TARGETS.filter((target) => ONLY.some((word) => target.name.includes(word)) ||
       (isBaseline(target) && ALL_TARGETS.some((other) => other.stream === target.stream && !isBaseline(other) && ONLY.some((word) => other.name.includes(word)))))

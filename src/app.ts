@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import type { RuntimeConfig } from './config/types.js'
 import type { UpstreamClient } from './upstream/client.js'
+import { createUpstreamReachability } from './upstream/reachability.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
@@ -47,6 +48,8 @@ export interface AppDeps {
   tenancy?: Tenancy | null
   /** POST /admin/reload: reloads the policy file (main.ts passes the watcher's reload). */
   reloadConfig?: AdminRouteOptions['reloadConfig']
+  /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
+  upstreamProbeAfterMs?: number
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
@@ -79,8 +82,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
   registerErrorHandler(app)
 
+  const reachability = createUpstreamReachability({
+    probeAfterMs: deps.upstreamProbeAfterMs ?? 10_000,
+    probeTimeoutMs: deps.config().upstream.connectTimeoutMs
+  })
   const routeDeps: RouteDeps = {
-    upstream: deps.upstream,
+    upstream: reachability.observing(deps.upstream),
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     random: deps.random ?? Math.random,
@@ -90,13 +97,13 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics ?? null
   }
   if (routeDeps.tenancy !== null) registerTenancyAuth(app, { tenancy: routeDeps.tenancy, metrics: routeDeps.metrics, now: routeDeps.now })
-  await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', isClosing: () => closing })
+  await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', upstreamReachability: (url) => reachability.report(url), isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
   await app.register(batchResultsRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, tenancy: routeDeps.tenancy })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null, tenancy: routeDeps.tenancy })
   await app.register(adminRoutes, { adminToken: deps.adminToken ?? null, getConfig: deps.config, tenancy: routeDeps.tenancy, now: routeDeps.now, reloadConfig: deps.reloadConfig })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {

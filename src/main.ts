@@ -19,6 +19,7 @@ import type { Tenancy } from './tenancy/create-tenancy.js'
 import type { RuntimeConfig } from './config/types.js'
 import type { ConfigIssue } from './config/issues.js'
 import { describeSecret } from './tenancy/upstream-credential.js'
+import { redactCredentials } from './redact.js'
 import type { FastifyInstance } from 'fastify'
 import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
 import type { CacheBackend } from './server/startup-summary.js'
@@ -33,7 +34,7 @@ async function main (): Promise<void> {
   const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
   const loaded = await load()
   if ('issues' in loaded) {
-    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${issue.message}\n`)
+    for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${redactCredentials(issue.message)}\n`)
     process.exit(1)
   }
   for (const warning of loaded.config.warnings) process.stderr.write(`thriftline: ${env.configPath}: warning: ${warning.path}: ${warning.message}\n`)
@@ -89,6 +90,11 @@ async function main (): Promise<void> {
     }
   })
   appLog = app.log
+  // A Redis outage and its end, logged once each with the reason (never per failed command).
+  cache.watchAvailability((state) => {
+    if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')
+    else app.log.warn({ cacheStore: cache.kind, reason: redactCredentials(state.reason) }, 'cache store unavailable; requests are served uncached until it returns')
+  })
   watcher = watchConfig({
     path: env.configPath,
     holder,
@@ -169,6 +175,16 @@ function packageVersion (): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`thriftline: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`thriftline: failed to start: ${startupFailure(err, process.env.LOG_LEVEL)}\n`)
   process.exit(1)
 })
+
+/**
+ * One line an operator can act on (`listen EADDRINUSE: address already in use 0.0.0.0:8080`),
+ * credentials masked; the stack only at LOG_LEVEL debug or trace, where a developer wants it.
+ */
+function startupFailure (err: unknown, logLevel: string | undefined): string {
+  const verbose = logLevel === 'debug' || logLevel === 'trace'
+  const text = err instanceof Error ? (verbose ? err.stack ?? err.message : err.message) : String(err)
+  return redactCredentials(verbose ? text : text.replace(/\s*\n\s*/g, ' '))
+}

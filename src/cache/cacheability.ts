@@ -18,6 +18,12 @@ export interface CachingInput {
   optIn: string | undefined
   /** Value of the cache-control request header. */
   cacheControl: string | undefined
+  /**
+   * The client presented a credential the gateway recognises (x-api-key or Authorization: Bearer),
+   * which is what a cache scope is made of. Anything else (Basic auth, x-goog-api-key, none) would
+   * put every such client in one scope, where one would read another's answers.
+   */
+  hasCredential: boolean
 }
 
 export interface CachingPlan {
@@ -42,6 +48,7 @@ export function planCaching (outgoing: MessagesRequest, input: CachingInput): Ca
   const directives = (input.cacheControl ?? '').toLowerCase()
   if (directives.includes('no-store')) return bypass('cache-control: no-store')
   if (input.rule === false) return bypass('rule disables caching')
+  if (!input.hasCredential) return bypass('no recognised credential (x-api-key or Authorization: Bearer)')
   const optIn = input.optIn?.trim().toLowerCase()
   if (optIn === 'off') return bypass(`${OPT_IN_HEADER}: off`)
   const mode = input.rule?.mode ?? input.mode

@@ -27,15 +27,14 @@ function hostPorts (list: string): Array<{ host: string; port: number }> {
 
 export function createCache (settings: CacheSettings, config: () => CacheConfig, metrics: Metrics | null): ResponseCache {
   const operationTimeoutMs = config().operationTimeoutMs
-  const onFailure = (operation: 'get' | 'set' | 'lock'): void => { metrics?.cacheFailures.inc({ operation }) }
   const clientOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: operationTimeoutMs }
   let store
   if (settings.clusterNodes) {
-    store = createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs, onFailure })
+    store = createRedisStore({ client: new Cluster(hostPorts(settings.clusterNodes), { enableOfflineQueue: false, redisOptions: clientOptions }), operationTimeoutMs })
   } else if (settings.sentinels) {
-    store = createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs, onFailure })
+    store = createRedisStore({ client: new Redis({ ...clientOptions, sentinels: hostPorts(settings.sentinels), name: settings.sentinelName ?? 'mymaster' }), operationTimeoutMs })
   } else if (settings.redisUrl !== null) {
-    store = createRedisStore({ url: settings.redisUrl, operationTimeoutMs, onFailure })
+    store = createRedisStore({ url: settings.redisUrl, operationTimeoutMs })
   } else {
     store = createMemoryStore({ maxBytes: config().memoryMaxBytes })
   }

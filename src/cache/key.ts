@@ -17,15 +17,48 @@ export interface KeyHeaders {
 }
 
 /**
- * An unambiguous text form of a JSON value with object keys sorted at every level and
- * `cache_control` markers dropped. Not JSON: strings are written raw behind their length
+ * Where the API reads a prompt-cache marker (`cache_control`): on the request itself, on tools, on
+ * system and message content blocks, and on the blocks nested in a block's `content` (tool_result,
+ * search_result) or `source.content` (document). Only there is it a billing marker to leave out
+ * of the key; anywhere else (a tool_use `input`, a tool's `input_schema`, a text) a key of that
+ * name is the user's data and changes the answer.
+ */
+export interface MarkerShape {
+  /** `cache_control` on this object is the API's marker. */
+  readonly marker: boolean
+  /** The shape of each element, when this is an array. */
+  readonly items?: MarkerShape
+  /** The shape of named members, when this is an object. */
+  readonly fields?: Readonly<Record<string, MarkerShape>>
+}
+
+const PLAIN: MarkerShape = { marker: false }
+const BLOCK_FIELDS: Record<string, MarkerShape> = {}
+const BLOCK: MarkerShape = { marker: true, fields: BLOCK_FIELDS }
+const BLOCK_LIST: MarkerShape = { marker: false, items: BLOCK }
+BLOCK_FIELDS.content = BLOCK_LIST
+BLOCK_FIELDS.source = { marker: false, fields: { content: BLOCK_LIST } }
+
+/** The Messages request body. */
+export const REQUEST_SHAPE: MarkerShape = {
+  marker: true,
+  fields: {
+    system: BLOCK_LIST,
+    tools: { marker: false, items: { marker: true } },
+    messages: { marker: false, items: { marker: false, fields: { content: BLOCK_LIST } } }
+  }
+}
+
+/**
+ * An unambiguous text form of a JSON value with object keys sorted at every level and the API's
+ * `cache_control` markers (where `shape` says they are) dropped. Not JSON: strings are written raw behind their length
  * (`s5:hello`), which makes the form injective without escaping, and escaping a 2 KB prompt cost
  * more than hashing it. Strings with lone surrogates (which UTF-8 would blur together) are written
  * as JSON instead (`j"…"`).
  *
  * @example canonicalForm({ b: 1, a: ['x'] }) // '{s1:a[s1:x]s1:bn1;}'
  */
-export function canonicalForm (value: unknown): string {
+export function canonicalForm (value: unknown, shape: MarkerShape = PLAIN): string {
   switch (typeof value) {
     case 'string': return value.isWellFormed() ? 's' + value.length + ':' + value : 'j' + JSON.stringify(value)
     case 'number': return 'n' + String(value) + ';'
@@ -34,17 +67,19 @@ export function canonicalForm (value: unknown): string {
   if (value === null || typeof value !== 'object') return 'z'
   if (Array.isArray(value)) {
     let out = '['
-    for (let i = 0; i < value.length; i++) out += canonicalForm(value[i])
+    const items = shape.items ?? PLAIN
+    for (let i = 0; i < value.length; i++) out += canonicalForm(value[i], items)
     return out + ']'
   }
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
   if (!isSorted(keys)) keys.sort()
   let out = '{'
+  const fields = shape.fields
   for (const key of keys) {
     const child = record[key]
-    if (key === 'cache_control' || child === undefined) continue
-    out += canonicalForm(key) + canonicalForm(child)
+    if (child === undefined || (shape.marker && key === 'cache_control')) continue
+    out += canonicalForm(key) + canonicalForm(child, fields?.[key] ?? PLAIN)
   }
   return out + '}'
 }
@@ -66,7 +101,9 @@ export function cacheKey (outgoing: MessagesRequest, headers: KeyHeaders, scope:
   const fields: Record<string, unknown> = {}
   for (const key in outgoing) if (!EXCLUDED_FIELDS.has(key)) fields[key] = outgoing[key]
   // A tuple, encoded as a whole: no delimiter can make two different inputs collide (undici #5012).
-  const material = canonicalForm([scope, headers.anthropicVersion ?? null, betaSet(headers.anthropicBeta), fields])
+  // (The same text as canonicalForm of the 4-tuple, with the request's marker shape on its last member.)
+  const material = '[' + canonicalForm(scope) + canonicalForm(headers.anthropicVersion ?? null) + canonicalForm(betaSet(headers.anthropicBeta)) +
+    canonicalForm(fields, REQUEST_SHAPE) + ']'
   return KEY_PREFIX + sha256Hex(material)
 }
 

@@ -10,10 +10,15 @@ import { randomUUID } from 'node:crypto'
 import type { CacheConfig } from '../config/types.js'
 import type { CacheEntry } from './entry.js'
 import { decodeEntry, encodeEntry } from './entry.js'
-import type { CacheStore } from './store.js'
+import type { CacheStore, StoreAvailability } from './store.js'
 
 export type CacheOperation = 'get' | 'set' | 'lock'
-export type OperationResult = 'hit' | 'miss' | 'stored' | 'skipped' | 'error' | 'timeout'
+/**
+ * get: hit | miss; set: stored | skipped (too large to keep); lock: acquired | contended (another
+ * instance leads). Any operation: error (the store failed) | timeout. A failure is never counted
+ * as a miss or a success.
+ */
+export type OperationResult = 'hit' | 'miss' | 'stored' | 'skipped' | 'acquired' | 'contended' | 'error' | 'timeout'
 
 export interface CacheHooks {
   onOperation?: (operation: CacheOperation, result: OperationResult, seconds: number) => void
@@ -36,6 +41,8 @@ export interface ResponseCache {
    */
   markOnce (key: string, ttlSeconds: number): Promise<boolean>
   health (): 'ok' | 'degraded'
+  /** The store's connection going down and coming back, once per change (for the logs). */
+  watchAvailability (listener: (state: StoreAvailability) => void): void
   close (): Promise<void>
 }
 
@@ -88,17 +95,42 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
     const startedAt = performance.now()
     const pending = writing.get(key)
     if (pending !== undefined) { report('get', 'hit', startedAt); return pending.entry }
-    const value = await timed(store.get(key), config().operationTimeoutMs)
+    let value: Buffer | null | typeof TIMED_OUT
+    try {
+      value = await timed(store.get(key), config().operationTimeoutMs)
+    } catch {
+      report('get', 'error', startedAt)
+      return null
+    }
     if (value === TIMED_OUT) { report('get', 'timeout', startedAt); return null }
     const entry = value === null ? null : decode(value)
     report('get', entry === null ? 'miss' : 'hit', startedAt)
     return entry
   }
 
+  /** Whether the lock is held; true when the store cannot tell (keep waiting: lock_wait still bounds it). */
+  async function isLocked (key: string): Promise<boolean> {
+    const startedAt = performance.now()
+    try {
+      const locked = await timed(store.isLocked(key), config().operationTimeoutMs)
+      if (locked !== TIMED_OUT) return locked
+      report('lock', 'timeout', startedAt)
+    } catch {
+      report('lock', 'error', startedAt)
+    }
+    return true
+  }
+
+  /** Lock releases are fire and forget; a failed one is counted, and the lock expires on its own. */
+  function release (key: string): void {
+    const startedAt = performance.now()
+    store.releaseLock(key).catch(() => { report('lock', 'error', startedAt) })
+  }
+
   async function pollForEntry (key: string, deadline: number): Promise<CacheEntry | null> {
     while (Date.now() < deadline) {
       await sleep(POLL_MS)
-      const [entry, locked] = await Promise.all([lookup(key), timed(store.isLocked(key), config().operationTimeoutMs)])
+      const [entry, locked] = await Promise.all([lookup(key), isLocked(key)])
       if (entry !== null) return entry
       // The lock went with no entry seen: one more look (on a Cluster the entry and the lock live
       // on different nodes, so the two answers may cross), then stop waiting for a leader that failed.
@@ -117,7 +149,7 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       if (value.length > maxEntryBytes) { report('set', 'skipped', startedAt); return }
       const write = { entry, landed: Promise.resolve() }
       write.landed = timed(store.set(key, value, ttlSeconds), operationTimeoutMs)
-        .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'error', startedAt))
+        .then((result) => report('set', result === TIMED_OUT ? 'timeout' : result ? 'stored' : 'skipped', startedAt))
         .catch(() => report('set', 'error', startedAt))
         .finally(() => { if (writing.get(key) === write) writing.delete(key) })
       writing.set(key, write)
@@ -137,26 +169,32 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
         settle(entry)
       }
       const startedAt = performance.now()
-      const locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
-      report('lock', locked === TIMED_OUT ? 'timeout' : locked ? 'stored' : 'miss', startedAt)
+      let locked: boolean | typeof TIMED_OUT | 'failed'
+      try {
+        locked = await timed(store.acquireLock(key, lockWaitMs), config().operationTimeoutMs)
+      } catch {
+        locked = 'failed'
+      }
+      report('lock', locked === TIMED_OUT ? 'timeout' : locked === 'failed' ? 'error' : locked ? 'acquired' : 'contended', startedAt)
       if (locked === true) {
         // The previous leader may have stored its entry and released the lock between this
         // caller's miss and its lock: look once more rather than call upstream a second time.
         const landed = await lookup(key)
         if (landed !== null) {
           done(landed)
-          void store.releaseLock(key)
+          release(key)
           return { role: 'follower', entry: landed }
         }
       }
-      if (locked === TIMED_OUT || locked) {
+      // Without a working lock (timed out, failed), lead: go upstream as if there were no cache.
+      if (locked !== false) {
         return {
           role: 'leader',
           settle: (entry) => {
             done(entry)
             if (locked !== true) return
             const landing = writing.get(key)?.landed ?? Promise.resolve()
-            void landing.then(() => store.releaseLock(key))
+            void landing.then(() => { release(key) })
           }
         }
       }
@@ -170,12 +208,22 @@ export function createResponseCache (store: CacheStore, config: () => CacheConfi
       // is asked again; the caller's token tells a lost reply to our own SET from someone else's.
       const token = randomUUID()
       for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
-        const marked = await timed(store.markOnce(key, ttlSeconds * 1000, token), MARK_TIMEOUT_MS)
+        const startedAt = performance.now()
+        let marked: boolean | typeof TIMED_OUT | 'failed'
+        try {
+          marked = await timed(store.markOnce(key, ttlSeconds * 1000, token), MARK_TIMEOUT_MS)
+        } catch {
+          marked = 'failed'
+        }
         if (marked === true || marked === false) return marked
+        report('lock', marked === TIMED_OUT ? 'timeout' : 'error', startedAt)
         await sleep(MARK_RETRY_MS * (attempt + 1))
       }
       // Still no answer: count it (possibly twice) rather than drop it.
       return true
+    },
+    watchAvailability (listener) {
+      store.watchAvailability?.(listener)
     },
     health () {
       return store.health() === 'degraded' || Date.now() - timedOutAtMs < 5000 ? 'degraded' : 'ok'

@@ -7,6 +7,7 @@ import type { ObjectKind } from './schema.js'
 import { suggest } from './suggest.js'
 import { parseDurationMs, parseSizeBytes } from './units.js'
 import { isRecord } from '../types/anthropic.js'
+import { redactCredentials } from '../redact.js'
 
 /** `parent.key`, or `parent["odd key"]` when the key is not a plain word. */
 export function pathOf (parent: string, key: string | number): string {
@@ -152,11 +153,11 @@ export class Checker {
     try {
       url = new URL(text)
     } catch {
-      this.add(path, `${JSON.stringify(text)} is not an absolute URL`)
+      this.add(path, `${redactCredentials(JSON.stringify(text))} is not an absolute URL`)
       return null
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      this.add(path, `${JSON.stringify(text)} must be an http(s) URL`)
+      this.add(path, `${redactCredentials(JSON.stringify(text))} must be an http(s) URL`)
       return null
     }
     return text.replace(/\/+$/, '')

@@ -1,6 +1,8 @@
 // Pure. Reads the process environment (passed in) into typed settings. An invalid value is
 // returned as one issue naming the variable, so start-up can fail with one clear line.
 
+import { redactCredentials } from '../redact.js'
+
 export interface EnvConfig {
   port: number
   host: string
@@ -90,25 +92,20 @@ function optionalUrl (env: Readonly<Record<string, string | undefined>>, name: s
   try {
     url = new URL(raw)
   } catch {
-    throw new EnvError(name, `"${raw}" is not an absolute URL`)
+    throw new EnvError(name, `"${redactCredentials(raw)}" is not an absolute URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EnvError(name, `"${raw}" must be an http(s) URL`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EnvError(name, `"${redactCredentials(raw)}" must be an http(s) URL`)
   return raw.replace(/\/+$/, '')
 }
 
 function redisUrl (env: Readonly<Record<string, string | undefined>>): string | null {
   const raw = nonEmpty(env.REDIS_URL)
   if (raw === null) return null
-  if (!/^rediss?:\/\//.test(raw)) throw new EnvError('REDIS_URL', `"${redact(raw)}" must start with redis:// or rediss://`)
+  if (!/^rediss?:\/\//.test(raw)) throw new EnvError('REDIS_URL', `"${redactCredentials(raw)}" must start with redis:// or rediss://`)
   try {
     void new URL(raw)
   } catch {
-    throw new EnvError('REDIS_URL', `"${redact(raw)}" is not a valid URL`)
+    throw new EnvError('REDIS_URL', `"${redactCredentials(raw)}" is not a valid URL`)
   }
   return raw
-}
-
-/** Never print a Redis password in a start-up error. */
-function redact (url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
 }

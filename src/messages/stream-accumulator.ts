@@ -42,6 +42,11 @@ export class StreamAccumulator {
     this.#mode = mode
   }
 
+  /** The stream reached its own end: message_stop, or an `event: error` from the upstream. */
+  get reachedEnd (): boolean {
+    return this.#completed || this.#errorType !== null
+  }
+
   /** Feeds one event; returns true when it is the first content event (for time to first token). */
   add (event: SseEvent): boolean {
     const name = event.event

@@ -31,9 +31,18 @@ export function statusClass (status: number): string {
 const KNOWN_ERROR_TYPES = new Set([
   'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
   'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error',
-  'timeout', 'connect_error', 'protocol_error', 'stream_error', 'client_closed'
+  'timeout', 'connect_error', 'protocol_error', 'stream_error', 'stream_truncated', 'client_closed'
 ])
 
 export function errorTypeLabel (type: string): string {
   return KNOWN_ERROR_TYPES.has(type) ? type : 'other'
+}
+
+/**
+ * The `code` of an upstream error: the HTTP status the client got, or `stream_error` when the error
+ * came after a 2xx had begun (a stream cut or an `event: error` mid-stream): "200" there would read
+ * as a success.
+ */
+export function errorCodeLabel (status: number): string {
+  return status >= 200 && status < 300 ? 'stream_error' : String(status)
 }

@@ -6,7 +6,7 @@ import type { RequestOutcome } from '../server/outcome.js'
 import type { Usage } from '../types/anthropic.js'
 import { picoToUsd, priceUsage } from './cost.js'
 import type { CostModifiers } from './cost.js'
-import { errorTypeLabel, modelLabel, ruleLabel, statusClass, tenantLabel } from './labels.js'
+import { errorCodeLabel, errorTypeLabel, modelLabel, ruleLabel, statusClass, tenantLabel } from './labels.js'
 import type { Metrics } from './registry.js'
 import { recordPricingFaults, TOKEN_TYPES } from './money-faults.js'
 import type { MoneyLog } from './money-faults.js'
@@ -31,7 +31,7 @@ function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfi
   metrics.overhead.observe({ route: outcome.route, cache_result: cacheResult }, Math.max(0, outcome.durationSeconds - outcome.upstreamSeconds))
   if (outcome.ttftSeconds !== null) metrics.ttft.observe({ routed_model: routed, cache_result: cacheResult }, outcome.ttftSeconds)
   if (outcome.upstreamErrorType !== null && outcome.upstreamErrorType !== 'client_closed') {
-    metrics.upstreamErrors.inc({ routed_model: routed, error_type: errorTypeLabel(outcome.upstreamErrorType), code: String(outcome.status) })
+    metrics.upstreamErrors.inc({ routed_model: routed, error_type: errorTypeLabel(outcome.upstreamErrorType), code: errorCodeLabel(outcome.status) })
   }
   for (const hop of outcome.fallbacks) metrics.fallbacks.inc({ from: modelLabel(hop.from, config), to: modelLabel(hop.to, config), reason: String(hop.status) })
   for (const skip of outcome.skipped) metrics.ruleSkips.inc({ rule: ruleLabel(skip.rule, config), reason: skip.reason })

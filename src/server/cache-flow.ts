@@ -22,18 +22,20 @@ export interface CacheContext {
 
 /** Null when the request must bypass the cache (the plan says why, for logs and explain). */
 export function prepareCache (request: FastifyRequest, outgoing: MessagesRequest, decision: Decision, config: RuntimeConfig): CacheContext | null {
+  const credential = credentialOf(request.headers)
   const plan = planCaching(outgoing, {
     mode: config.cache.mode,
     ttlSeconds: config.cache.ttlSeconds,
     rule: decision.cache,
     optIn: headerValue(request.headers, OPT_IN_HEADER),
-    cacheControl: headerValue(request.headers, 'cache-control')
+    cacheControl: headerValue(request.headers, 'cache-control'),
+    hasCredential: credential !== null
   })
   if (!plan.lookup && !plan.store) return null
   const key = cacheKey(outgoing, {
     anthropicVersion: headerValue(request.headers, 'anthropic-version'),
     anthropicBeta: headerValue(request.headers, 'anthropic-beta')
-  }, scopeOf(request.gw.tenancy?.cacheScope ?? credentialOf(request.headers), config.cache.sharedScope))
+  }, scopeOf(request.gw.tenancy?.cacheScope ?? credential, config.cache.sharedScope))
   return { key, plan }
 }
 

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../errors.js'
 import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
+import { redactCredentials } from '../redact.js'
 
 /** Fastify's own errors, as the client's mistakes they are. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
@@ -54,7 +55,7 @@ export function writeRawGatewayError (raw: FastifyReply['raw'], requestId: strin
  */
 export function failHijacked (request: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const gatewayError = toGatewayErrorFromAny(err)
-  if (gatewayError.status >= 500) request.log.error({ err }, 'request failed after the reply was taken over')
+  if (gatewayError.status >= 500) logFailure(request, gatewayError, err, 'request failed after the reply was taken over')
   const raw = reply.raw
   if (!raw.headersSent) writeRawGatewayError(raw, request.id, gatewayError)
   else if (!raw.writableEnded) raw.destroy()
@@ -80,6 +81,34 @@ export function answerClientError (err: Error & { code?: string }, socket: Duple
   socket.destroy()
 }
 
+/**
+ * An upstream that cannot be reached, times out or answers garbage is the upstream's trouble, and
+ * during an outage it is every request's: one line each, with the cause (`connect ECONNREFUSED
+ * 10.0.0.5:443`), no stack. A stack is logged for the gateway's own failures, where it helps.
+ */
+function logFailure (request: FastifyRequest, gatewayError: GatewayError, err: unknown, message: string): void {
+  if (UPSTREAM_CODES.has(gatewayError.code)) {
+    request.log.error({ code: gatewayError.code, error: gatewayError.message, cause: redactCredentials(causeText(err)) }, message)
+  } else {
+    request.log.error({ err }, message)
+  }
+}
+
+const UPSTREAM_CODES = new Set<ErrorCode>(['TL_ERR_UPSTREAM_CONNECT', 'TL_ERR_UPSTREAM_TIMEOUT', 'TL_ERR_UPSTREAM_PROTOCOL'])
+
+/** The innermost cause's message and code: what actually failed. */
+function causeText (err: unknown): string {
+  let at: unknown = err
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = (at as { cause?: unknown } | null)?.cause
+    if (cause === undefined || cause === null || cause === at) break
+    at = cause
+  }
+  if (!(at instanceof Error)) return String(at)
+  const code = (at as { code?: unknown }).code
+  return typeof code === 'string' && !at.message.includes(code) ? `${at.message} (${code})` : at.message
+}
+
 export function registerErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayErrorFromAny(err)
@@ -90,7 +119,7 @@ export function registerErrorHandler (app: FastifyInstance): void {
       request.log.debug({ code: gatewayError.code }, 'client went away')
       return reply
     }
-    if (gatewayError.status >= 500) request.log.error({ err }, 'request failed')
+    if (gatewayError.status >= 500) logFailure(request, gatewayError, err, 'request failed')
     else request.log.debug({ code: gatewayError.code }, gatewayError.message)
     return sendGatewayError(reply, request.id, gatewayError)
   })

@@ -11,7 +11,8 @@ export function gatewayHeaders (
   requestId: string,
   decision: Decision,
   answeredBy: string,
-  cacheResult: CacheResult,
+  /** null: the route has no cache (count_tokens), so the answer claims nothing about one. */
+  cacheResult: CacheResult | null,
   fallbacks: readonly FallbackHop[],
   into: Record<string, string | string[]> = {}
 ): Record<string, string | string[]> {
@@ -21,7 +22,7 @@ export function gatewayHeaders (
   headers['x-gateway-request-id'] = requestId
   headers['x-gateway-requested-model'] = headerText(decision.requestedModel)
   headers['x-gateway-model'] = headerText(answeredBy)
-  headers['x-gateway-cache'] = cacheResult
+  if (cacheResult !== null) headers['x-gateway-cache'] = cacheResult
   if (decision.rule !== null) headers['x-gateway-rule'] = decision.rule
   if (decision.lifecycleRemap !== null) headers['x-gateway-lifecycle-remap'] = `${decision.lifecycleRemap.from}->${decision.lifecycleRemap.to}`
   if (fallbacks.length > 0) headers['x-gateway-fallbacks'] = headerText(fallbacks.map((hop) => `${hop.from}->${hop.to}:${hop.status}`).join(','))

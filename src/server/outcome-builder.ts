@@ -81,13 +81,14 @@ export function plainOutcome (request: FastifyRequest, status: number): RequestO
   }
 }
 
-function routeOf (url: string | undefined): RouteName {
+/** The `route` label of every metric (requests, durations, in-flight): one name per route, whatever the path. */
+export function routeOf (url: string | undefined): RouteName {
   if (url === undefined) return 'other'
   if (url === '/v1/messages') return 'messages'
   if (url === '/v1/messages/count_tokens') return 'count_tokens'
   if (url.startsWith('/v1/models')) return 'models'
   if (url.startsWith('/v1/messages/batches')) return 'batches'
-  if (url === '/v1/gateway/explain') return 'explain'
+  if (url === '/v1/gateway/explain' || url === '/admin/explain') return 'explain'
   if (url === '/v1/*') return 'passthrough'
   return 'other'
 }

@@ -33,6 +33,13 @@ export interface RequestOutcome {
   isoDate: string
 }
 
+/**
+ * The status recorded for a request whose client went away before its answer's headers (nginx's
+ * convention): a user's cancellation, never a gateway or upstream failure, so it counts as `4xx`
+ * and stays out of every 5xx ratio and alert. The client, gone, receives nothing.
+ */
+export const CLIENT_CLOSED_STATUS = 499
+
 export interface OutcomeSink {
   record (outcome: RequestOutcome): void
   /** A batch's results, priced once per batch id; absent = batch spend is not recorded. */

@@ -9,12 +9,24 @@ import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import { formatSseEvent } from '../upstream/sse.js'
 
-export type RelayEnd = 'ended' | 'client_gone' | 'upstream_failed'
+/**
+ * ended: the stream reached its own end (message_stop, or the upstream's own `event: error`), even
+ * if the connection broke just after it; truncated: the upstream closed the stream cleanly but
+ * before that end; upstream_failed: the connection broke before it; client_gone: nobody listens.
+ */
+export type RelayEnd = 'ended' | 'truncated' | 'client_gone' | 'upstream_failed'
 
+/**
+ * A stream that stops short of its end gets an `event: error` the way the API itself fails a
+ * stream, so the SDKs raise (an api_error, which clients may retry) instead of handing back a
+ * partial message as if it were complete.
+ */
 const LOST = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream connection was lost mid-stream.' } }))
+const TRUNCATED = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream stream ended before message_stop.' } }))
 
-export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void): Promise<RelayEnd> {
-  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, resolve).start() })
+/** `reachedEnd` tells, once the upstream stops, whether the events relayed so far made a whole stream. */
+export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void, reachedEnd: () => boolean): Promise<RelayEnd> {
+  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, reachedEnd, resolve).start() })
 }
 
 class SseRelay {
@@ -27,6 +39,7 @@ class SseRelay {
     private readonly raw: ServerResponse,
     private readonly body: Readable,
     private readonly onChunk: (chunk: Buffer) => void,
+    private readonly reachedEnd: () => boolean,
     private readonly resolve: (end: RelayEnd) => void
   ) {
     this.#onData = this.data.bind(this)
@@ -56,12 +69,21 @@ class SseRelay {
   }
 
   private end (): void {
-    this.raw.end()
-    this.finish('ended')
+    if (this.reachedEnd()) {
+      this.raw.end()
+      return this.finish('ended')
+    }
+    this.raw.end(TRUNCATED)
+    this.finish('truncated')
   }
 
   private error (): void {
     if (this.raw.destroyed || this.raw.writableEnded) return this.finish('client_gone')
+    // A connection reset after message_stop loses nothing: the client has the whole stream.
+    if (this.reachedEnd()) {
+      this.raw.end()
+      return this.finish('ended')
+    }
     // The upstream died mid-stream. Tell the client the way the API itself does, so the SDK
     // raises instead of waiting for a message_stop that will never come.
     this.raw.end(LOST)

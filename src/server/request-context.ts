@@ -10,8 +10,8 @@ import type { KeyRecord } from '../tenancy/keys.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
-import type { OutcomeSink } from './outcome.js'
-import { plainOutcome } from './outcome-builder.js'
+import type { OutcomeSink, RouteName } from './outcome.js'
+import { plainOutcome, routeOf } from './outcome-builder.js'
 
 export interface RequestContext {
   id: string
@@ -45,8 +45,19 @@ export interface LifecycleOptions {
   inflight: CountingGauge<'route'> | null
 }
 
-/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total. */
+/** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total and the in-flight gauge. */
 const OPERATIONAL_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/api/hello'])
+
+const INFLIGHT_LABELS: Record<RouteName, { route: RouteName }> = {
+  messages: { route: 'messages' },
+  count_tokens: { route: 'count_tokens' },
+  models: { route: 'models' },
+  batches: { route: 'batches' },
+  files: { route: 'files' },
+  passthrough: { route: 'passthrough' },
+  explain: { route: 'explain' },
+  other: { route: 'other' }
+}
 
 export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
   const { currentConfig, isClosing, outcomes, inflight } = options
@@ -60,15 +71,17 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
     const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, tenancy: null }
     request.gw = gw
     const url = request.routeOptions.url
-    const route = url ?? 'unmatched'
-    inflight?.inc({ route })
+    const operational = OPERATIONAL_ROUTES.has(url ?? '')
+    // Literal label objects, kept for the series (CountingGauge): one per route name.
+    const labels = operational ? null : INFLIGHT_LABELS[routeOf(url)]
+    if (labels !== null) inflight?.inc(labels)
     const raw = reply.raw
     // 'close' fires for every response, hijacked ones included, after 'finish' or on an abort.
     raw.once('close', () => {
       if (!raw.writableFinished) gw.clientGone?.abort()
-      inflight?.dec({ route })
+      if (labels !== null) inflight?.dec(labels)
       // Gateway errors, models, batches, explain: every answered client request is counted once.
-      if (!gw.hasOutcome && raw.writableFinished && !OPERATIONAL_ROUTES.has(url ?? '')) outcomes.record(plainOutcome(request, reply.statusCode))
+      if (!gw.hasOutcome && raw.writableFinished && !operational) outcomes.record(plainOutcome(request, reply.statusCode))
     })
     done()
   })

@@ -3,6 +3,8 @@
 // are), with credentials in URLs redacted. Fastify's own "Server listening" lines (one per
 // interface address when listening on 0.0.0.0) are replaced by this one.
 
+import { redactUrl } from '../redact.js'
+
 export interface StartupFacts {
   version: string
   /** `http://host:port` as bound (the real port when PORT=0). */
@@ -23,25 +25,6 @@ export type CacheBackend =
 
 /** Fastify's listen text is set to this and dropped by the logger, so only the summary is logged. */
 export const SUPPRESSED_LISTEN_TEXT = 'fastify: listening (replaced by the start-up summary)'
-
-/**
- * A URL's user name and password replaced by `***`; anything unparsable is not echoed at all.
- *
- * @example redactUrl('redis://app:s3cret@cache:6379/0') // 'redis://***:***@cache:6379/0'
- */
-export function redactUrl (raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return '(unparsable URL)'
-  }
-  if (url.username !== '') url.username = '***'
-  if (url.password !== '') url.password = '***'
-  // URL adds a slash to a bare origin; echo the origin as it was written.
-  const bareOrigin = url.pathname === '/' && url.search === '' && url.hash === '' && !raw.endsWith('/')
-  return bareOrigin ? url.href.slice(0, -1) : url.href
-}
 
 function cacheText (cache: CacheBackend): string {
   switch (cache.kind) {

@@ -8,10 +8,21 @@
 //                                                    any status when set; `none` omits it (spend-cap 429)
 //   x-sim-latency-ms: N                              delay before the response headers
 //   x-sim-event-delay-ms: N                          delay between SSE events
+//   x-sim-first-token-ms: N                          delay between the stream's opening events and its
+//                                                    first content delta (the model's time to first token)
+//   x-sim-stamp: 1                                   each content delta carries `sim_sent_at` (ms, the
+//                                                    simulator's clock) so a benchmark can separate the
+//                                                    simulator's own timer jitter from the path's
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
 //   x-sim-scenario: text|tool_use|thinking           shape of the reply, default text
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
+//   x-sim-truncate-after-events: N                   send N SSE events, then end the response cleanly
+//                                                    (no message_stop, no error: a cut stream)
+//   x-sim-reset-after-events: N                      send N SSE events, then destroy the socket (N at
+//                                                    least the event count: a reset after message_stop)
+//   x-sim-invalid-json: 1                            a 200 whose JSON body is cut short (well framed:
+//                                                    content-length matches, the JSON does not parse)
 //   x-sim-hang: headers|body|reset                   never answer / stop mid-body (after the first SSE
 //                                                    event, or half the JSON) / destroy the socket
 //   x-sim-usage: {json}                              exact usage to report (input_tokens, output_tokens,
@@ -35,9 +46,14 @@ export interface Behaviour {
   retryAfter: number | 'none' | null
   latencyMs: number
   eventDelayMs: number
+  firstTokenMs: number
+  stamp: boolean
   outputTokens: number
   scenario: Scenario
   errorAfterEvents: number | null
+  truncateAfterEvents: number | null
+  resetAfterEvents: number | null
+  invalidJson: boolean
   hang: Hang | null
   usage: Usage | null
   ping: boolean
@@ -49,9 +65,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   retryAfter: null,
   latencyMs: 0,
   eventDelayMs: 0,
+  firstTokenMs: 0,
+  stamp: false,
   outputTokens: 12,
   scenario: 'text',
   errorAfterEvents: null,
+  truncateAfterEvents: null,
+  resetAfterEvents: null,
+  invalidJson: false,
   hang: null,
   usage: null,
   ping: false,
@@ -113,9 +134,14 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       retryAfter,
       latencyMs: int(headers, 'x-sim-latency-ms') ?? 0,
       eventDelayMs: int(headers, 'x-sim-event-delay-ms') ?? 0,
+      firstTokenMs: int(headers, 'x-sim-first-token-ms') ?? 0,
+      stamp: oneOf(headers, 'x-sim-stamp', ['0', '1'] as const) === '1',
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
       scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
+      truncateAfterEvents: int(headers, 'x-sim-truncate-after-events'),
+      resetAfterEvents: int(headers, 'x-sim-reset-after-events'),
+      invalidJson: oneOf(headers, 'x-sim-invalid-json', ['0', '1'] as const) === '1',
       hang: oneOf(headers, 'x-sim-hang', ['headers', 'body', 'reset'] as const),
       usage: usageOf(headers),
       ping: oneOf(headers, 'x-sim-ping', ['0', '1'] as const) === '1',

@@ -55,6 +55,7 @@ export async function answerMessages (res: ServerResponse, request: MessagesRequ
 }
 
 function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): void {
+  if (behaviour.invalidJson) return sendJson(res, 200, json.slice(0, json.length >> 1))
   if (behaviour.hang !== 'body') return sendJson(res, 200, json)
   const bytes = Buffer.from(json)
   res.writeHead(200, { ...JSON_HEADERS, 'content-length': String(bytes.length) })
@@ -63,24 +64,43 @@ function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): vo
 
 async function writeStream (res: ServerResponse, events: string[], behaviour: Behaviour, delay: Delay): Promise<void> {
   const hangs = behaviour.hang === 'body'
-  const count = hangs ? 1 : Math.min(events.length, behaviour.errorAfterEvents ?? events.length)
+  const resets = !hangs && behaviour.resetAfterEvents !== null
+  const cut = hangs ? 1 : behaviour.errorAfterEvents ?? behaviour.truncateAfterEvents ?? behaviour.resetAfterEvents ?? events.length
+  const count = Math.min(events.length, cut)
   const tail = !hangs && behaviour.errorAfterEvents !== null ? OVERLOADED_EVENT : ''
   res.writeHead(200, SSE_HEADERS)
-  if (behaviour.eventDelayMs === 0) {
+  if (behaviour.eventDelayMs === 0 && behaviour.firstTokenMs === 0 && !behaviour.stamp && !resets) {
     const body = events.slice(0, count).join('')
     if (hangs) res.write(body)
     else res.end(body + tail)
     return
   }
+  const firstDelta = events.findIndex((event) => event.startsWith('event: content_block_delta'))
   for (let i = 0; i < count; i++) {
-    if (i > 0) await delay(behaviour.eventDelayMs)
+    // With a first-token delay the opening events leave together, as the API sends them.
+    const wait = i === firstDelta ? behaviour.firstTokenMs : i > 0 && (behaviour.firstTokenMs === 0 || i > firstDelta) ? behaviour.eventDelayMs : 0
+    if (wait > 0) await delay(wait)
     if (res.destroyed) return
-    res.write(events[i])
+    res.write(behaviour.stamp ? stamped(events[i] ?? '') : events[i])
   }
   if (hangs) return
+  if (resets) {
+    // Every event went out; now the connection dies without the chunked terminator.
+    await new Promise<void>((resolve) => res.write('', () => resolve()))
+    res.socket?.destroy()
+    return
+  }
   if (tail !== '') {
     await delay(behaviour.eventDelayMs)
     if (res.destroyed) return
   }
   res.end(tail)
+}
+
+const DELTA_DATA = 'event: content_block_delta\ndata: {'
+
+function stamped (event: string): string {
+  if (!event.startsWith(DELTA_DATA)) return event
+  const sentAt = (performance.timeOrigin + performance.now()).toFixed(3)
+  return `${DELTA_DATA}"sim_sent_at":${sentAt},${event.slice(DELTA_DATA.length)}`
 }

@@ -33,6 +33,19 @@ export interface ForwardRequest {
   signal: AbortSource
 }
 
+/** The hops a failed forward walked before its last candidate threw: kept with the error it threw. */
+const HOPS = new WeakMap<object, readonly FallbackHop[]>()
+
+export function hopsBefore (err: unknown): readonly FallbackHop[] {
+  return (typeof err === 'object' && err !== null ? HOPS.get(err) : undefined) ?? []
+}
+
+function failedAfter (err: unknown, fallbacks: readonly FallbackHop[]): Error {
+  const gatewayError = toGatewayError(err)
+  if (fallbacks.length > 0) HOPS.set(gatewayError, fallbacks)
+  return gatewayError
+}
+
 export function isFallbackStatus (status: number): boolean {
   return status === 429 || status >= 500
 }
@@ -64,7 +77,7 @@ export async function forwardWithFallback (
     try {
       response = await client.request(upstream, { method: request.method, path: request.path, headers: request.headers, body: candidate.body(), signal: request.signal })
     } catch (err) {
-      if (request.signal.aborted || next === undefined) throw toGatewayError(err)
+      if (request.signal.aborted || next === undefined) throw failedAfter(err, fallbacks)
       const failure = classifyTransportError(err)
       fallbacks.push({ from: candidate.model, to: next.model, status: failure === 'timeout' ? 'timeout' : 'connect_error' })
       continue

@@ -141,6 +141,30 @@ test('an unreachable upstream → 502 api_error, retryable, logged with the id t
   }
 })
 
+test('each failed upstream connect logs one line with its cause, no stack', async () => {
+  const port = await closedPort()
+  const log = lineCollector()
+  const broken = await startGateway({ upstreamUrl: `http://127.0.0.1:${port}`, deps: { logger: { level: 'info', stream: log.stream } } })
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${broken.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: HEADERS })
+      assert.equal(res.statusCode, 502)
+      await res.body.dump()
+    }
+    const perRequest = log.lines.filter((line) => line.reqId !== undefined)
+    assert.equal(perRequest.length, 3, JSON.stringify(log.lines))
+    for (const line of perRequest) {
+      assert.equal(line.msg, 'request failed')
+      assert.equal(line.code, 'TL_ERR_UPSTREAM_CONNECT')
+      assert.match(String(line.cause), new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`))
+      assert.equal(line.err, undefined, 'no error object, so no stack')
+      assert.doesNotMatch(JSON.stringify(line), /\\n\s+at /)
+    }
+  } finally {
+    await broken.close()
+  }
+})
+
 test('an upstream that never answers → 504 api_error after headers_timeout', async () => {
   const res = await request(`${gw.url}/v1/messages`, { method: 'POST', body: JSON.stringify(VALID), headers: { ...HEADERS, 'x-sim-hang': 'headers' } })
   const json = await res.body.json() as { error: { type: string } }
@@ -170,7 +194,7 @@ test('an upstream that breaks off mid-answer → 502 api_error, never a half bod
       assert.deepEqual([json.type, json.error.type, json.error.message], ['error', 'api_error', 'The upstream connection was lost mid-answer.'])
       assert.equal(res.headers['x-should-retry'], undefined)
     }
-    assert.equal(broken.outcomes.at(-1)?.status, 200, 'the upstream status is what the metrics see')
+    assert.equal(broken.outcomes.at(-1)?.status, 502, 'the status the client got is what the metrics see (not the upstream\'s 200)')
     assert.notEqual(broken.outcomes.at(-1)?.upstreamErrorType ?? null, null)
     // The buffered routes (models, batches, count_tokens) read their answers the same way.
     const models = await request(`${broken.url}/v1/models`, { headers: HEADERS })

@@ -13,6 +13,8 @@ import { parse } from 'yaml'
 import { createMetrics } from '../../src/metrics/registry.js'
 import { HAS_PROMTOOL } from '../helpers/prometheus.js'
 import { ALERT_EXPRS, DASHBOARD_EXPRS, concrete, dashboard } from '../helpers/promql.js'
+import { statusClass } from '../../src/metrics/labels.js'
+import { CLIENT_CLOSED_STATUS } from '../../src/server/outcome.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const HAS_AMTOOL = spawnSync('amtool', ['--version']).status === 0
@@ -94,6 +96,19 @@ test('promtool accepts the Prometheus config, the alert rules and every dashboar
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+})
+
+test('failure ratios and the 5xx alert count only 5xx; cancellations (499) are 4xx; latency panels leave out routed_model="none"', () => {
+  assert.equal(statusClass(CLIENT_CLOSED_STATUS), '4xx', 'a client cancellation is not a 5xx')
+  for (const { panel, expr } of DASHBOARD_EXPRS) {
+    assert.doesNotMatch(expr, /status_class=~"4xx\|5xx"|status_class=~"5xx\|4xx"/, `${panel}: 4xx and 5xx are charted apart`)
+    if (/histogram_quantile\(.*by \(le, routed_model\)/.test(expr)) assert.match(expr, /routed_model!="none"/, `${panel}: no NaN series for requests that reached no model`)
+  }
+  const failurePanel = dashboard.panels.find((panel) => panel.id === 3)
+  assert.match(failurePanel?.targets?.[0]?.expr ?? '', /^sum by \(routed_model\) \(rate\(llm_gateway_requests_total\{status_class="5xx"/)
+  const alert = ALERT_EXPRS.find((rule) => rule.alert === 'ThriftlineHighErrorRatio')
+  assert.match(alert?.expr ?? '', /status_class="5xx"/)
+  assert.ok(dashboard.panels.some((panel) => panel.id === 325 && /status_class="4xx"/.test(panel.targets?.[0]?.expr ?? '')), 'the 4xx ratio has its own panel')
 })
 
 test('the image runs compiled JS without tsx and has the CLI on the PATH, running the compiled CLI', () => {

@@ -9,6 +9,7 @@ import { freePort, runGatewayExpectingFailure, startGatewayProcess } from '../he
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer } from 'node:net'
 
 let sim: Simulator
 
@@ -75,6 +76,54 @@ test('METRICS_PORT serves /metrics on its own port behind METRICS_TOKEN', async 
     const text = await ok.text()
     assert.match(text, /llm_gateway_requests_total\{route="messages",requested_model="claude-haiku-4-5"/)
     assert.match(text, /process_cpu_user_seconds_total/)
+  } finally {
+    await gw.stop()
+  }
+})
+
+test('a port already in use stops start-up with one line, no stack', async () => {
+  const blocker = createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  const address = blocker.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  try {
+    const { code, output } = await runGatewayExpectingFailure({ PORT: String(port), ANTHROPIC_UPSTREAM_URL: sim.url })
+    assert.equal(code, 1)
+    assert.match(output, /^thriftline: failed to start: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+$/m)
+    assert.equal(output.trim().split('\n').length, 1, output)
+    assert.doesNotMatch(output, /\n\s+at /)
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve))
+  }
+})
+
+test('a password in an upstream URL never leaves the process: not in start-up errors, not in /readyz', async () => {
+  const badEnv = await runGatewayExpectingFailure({ ANTHROPIC_UPSTREAM_URL: 'ftp://ops:s3cret-env@proxy.example' })
+  assert.equal(badEnv.code, 1)
+  assert.match(badEnv.output, /ANTHROPIC_UPSTREAM_URL: "ftp:\/\/\*\*\*:\*\*\*@proxy\.example" must be an http\(s\) URL/)
+  assert.doesNotMatch(badEnv.output, /s3cret/)
+
+  const dir = await mkdtemp(join(tmpdir(), 'thriftline-'))
+  try {
+    const file = join(dir, 'bad-url.yaml')
+    await writeFile(file, 'upstream: { url: "ftp://ops:s3cret-file@proxy.example" }\n')
+    const badFile = await runGatewayExpectingFailure({ GATEWAY_CONFIG: file })
+    assert.equal(badFile.code, 1)
+    assert.match(badFile.output, /upstream\.url: "ftp:\/\/\*\*\*:\*\*\*@proxy\.example" must be an http\(s\) URL/)
+    assert.doesNotMatch(badFile.output, /s3cret/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+
+  const withUserinfo = sim.url.replace('http://', 'http://ops:s3cret-ready@')
+  const gw = await startGatewayProcess({ ANTHROPIC_UPSTREAM_URL: withUserinfo, LOG_LEVEL: 'info' })
+  try {
+    const ready = await fetch(`${gw.url}/readyz`)
+    const text = await ready.text()
+    assert.equal(ready.status, 200)
+    assert.match(text, /"upstream":"http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+"/)
+    assert.doesNotMatch(text, /s3cret/)
+    assert.doesNotMatch(gw.output(), /s3cret/)
   } finally {
     await gw.stop()
   }

@@ -50,6 +50,7 @@ function seededRandom (seed: number): () => number {
 
 let sim: Simulator
 let gw: StartedGateway
+const ADMIN_TOKEN = 'adm-routing'
 let client: Anthropic
 
 const ask = (model: string, content = 'hello', extra: Record<string, unknown> = {}) =>
@@ -58,7 +59,7 @@ const ask = (model: string, content = 'hello', extra: Record<string, unknown> = 
 before(async () => {
   sim = await createSimulator()
   // A seeded draw: the split test is then reproducible instead of failing one run in twenty.
-  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { random: seededRandom(20261124) } })
+  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, deps: { random: seededRandom(20261124), adminToken: ADMIN_TOKEN } })
   client = new Anthropic({ baseURL: gw.url, apiKey: 'k', maxRetries: 0 })
 })
 
@@ -226,7 +227,7 @@ describe('explain', () => {
     sim.reset()
     const res = await request(`${gw.url}/v1/gateway/explain`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-team': 'support' },
+      headers: { 'content-type': 'application/json', 'x-team': 'support', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify(ask('claude-sonnet-4-5'))
     })
     assert.equal(res.statusCode, 200)

@@ -185,6 +185,22 @@ describe('timing, hangs and aborts', () => {
     assert.ok(span >= 40 * (events.length - 1) * 0.8, `${events.length} events over ${span} ms`)
   })
 
+  test('x-sim-first-token-ms holds the first content delta back; x-sim-stamp marks each delta with its send time', async () => {
+    const res = await post('/v1/messages', { ...PARAMS, stream: true }, { 'x-sim-first-token-ms': '120', 'x-sim-event-delay-ms': '5', 'x-sim-output-tokens': '3', 'x-sim-stamp': '1' })
+    const text = await res.text()
+    const blocks = text.split('\n\n').filter((b) => b !== '')
+    const firstDelta = blocks.findIndex((b) => b.startsWith('event: content_block_delta'))
+    assert.ok(firstDelta > 0)
+    const sentAt = blocks.filter((b) => b.startsWith('event: content_block_delta')).map((b) => (JSON.parse(b.slice(b.indexOf('data: ') + 6)) as { sim_sent_at: number }).sim_sent_at)
+    assert.equal(sentAt.length, 3)
+    for (let i = 1; i < sentAt.length; i++) assert.ok((sentAt[i] ?? 0) - (sentAt[i - 1] ?? 0) >= 4, `deltas spaced: ${sentAt.join(', ')}`)
+    const startRes = await post('/v1/messages', { ...PARAMS, stream: true }, { 'x-sim-first-token-ms': '400', 'x-sim-output-tokens': '1' })
+    const events = await readEvents(startRes)
+    const start = events.find((e) => e.name === 'message_start')?.atMs ?? 0
+    const delta = events.find((e) => e.name === 'content_block_delta')?.atMs ?? 0
+    assert.ok(delta - start >= 250, `first token ${delta - start} ms after message_start`)
+  })
+
   test('a client that goes away mid-stream is counted as aborted', async () => {
     const before = sim.abortedRequests()
     const controller = new AbortController()

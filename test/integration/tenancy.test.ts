@@ -178,7 +178,8 @@ describe('budgets', () => {
     assert.equal(second.headers.get('x-gateway-budget-downgrade'), 'claude-sonnet-4-5->claude-haiku-4-5')
     assert.equal(second.headers.get('x-gateway-model'), 'claude-haiku-4-5')
     assert.equal(((await second.json()) as { model: string }).model, 'claude-haiku-4-5')
-    const explained = await post('/v1/gateway/explain', HELLO, { 'x-api-key': key })
+    // The admin token rides in Authorization; the caller's key in x-api-key (which wins, as upstream reads it).
+    const explained = await post('/admin/explain', HELLO, { 'x-api-key': key, authorization: `Bearer ${ADMIN}` })
     const explanation = await explained.json() as { tenancy: { tenant: string; budget: { action: string; downgradeTo: string } }; rewrite: { model: string }; explanation: { summary: string } }
     assert.equal(explanation.tenancy.tenant, 'thrifty')
     assert.equal(explanation.tenancy.budget.action, 'downgrade')

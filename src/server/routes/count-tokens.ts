@@ -9,6 +9,8 @@ import { forwardBuffered, sendAnswer } from '../proxy-buffered.js'
 import { gatewayHeaders } from '../gateway-headers.js'
 import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
 import type { RouteDeps } from '../route-deps.js'
+import { CLIENT_CLOSED_STATUS } from '../outcome.js'
+import { hopsBefore } from '../../upstream/forward.js'
 
 export async function countTokensRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.post('/v1/messages/count_tokens', async function handleCountTokens (request, reply) {
@@ -21,10 +23,11 @@ export async function countTokensRoutes (app: FastifyInstance, deps: RouteDeps):
       outcome.status = answer.status
       outcome.routedModel = answer.forwarded.model
       outcome.fallbacks = answer.forwarded.fallbacks
-      reply.headers(gatewayHeaders(request.id, plan.decision, answer.forwarded.model, 'bypass', answer.forwarded.fallbacks))
+      reply.headers(gatewayHeaders(request.id, plan.decision, answer.forwarded.model, null, answer.forwarded.fallbacks))
       return sendAnswer(reply, answer)
     } catch (err) {
-      outcome.status = isGatewayError(err) ? err.status : 500
+      outcome.status = request.gw.clientGone?.aborted === true ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 500
+      outcome.fallbacks = hopsBefore(err)
       throw err
     } finally {
       outcome.durationSeconds = secondsSince(request.gw.startedAtNs)

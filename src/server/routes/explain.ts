@@ -1,7 +1,9 @@
-// POST /v1/gateway/explain: what the policy would do with a Messages request (and its headers),
-// and why, rule by rule. Nothing is sent upstream.
+// POST /admin/explain (and its older name POST /v1/gateway/explain): what the policy would do with
+// a Messages request (and its headers), and why, rule by rule. Nothing is sent upstream. An admin
+// surface: it reveals every rule, routing header value and pattern, so it sits behind ADMIN_TOKEN
+// (adminGuard). The offline `thriftline explain` CLI needs no token.
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RuntimeConfig } from '../../config/types.js'
 import { GatewayError } from '../../errors.js'
 import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'
@@ -14,6 +16,7 @@ import type { MessagesRequest } from '../../types/anthropic.js'
 import { isRecord } from '../../types/anthropic.js'
 import type { Tenancy } from '../../tenancy/create-tenancy.js'
 import { explainTenancy } from '../explain-tenancy.js'
+import { adminGuard } from '../admin-guard.js'
 
 export interface ExplainRouteOptions {
   getConfig: () => RuntimeConfig
@@ -23,12 +26,17 @@ export interface ExplainRouteOptions {
   random?: () => number
   /** Gateway keys, limits and budgets: the caller's tenant and budget verdict are explained too. */
   tenancy?: Tenancy | null
+  /** ADMIN_TOKEN; null = the routes answer 404. */
+  adminToken: string | null
 }
+
+export const EXPLAIN_PATHS = ['/admin/explain', '/v1/gateway/explain'] as const
 
 export async function explainRoutes (app: FastifyInstance, options: ExplainRouteOptions): Promise<void> {
   const now = options.now ?? Date.now
   const random = options.random ?? Math.random
-  app.post('/v1/gateway/explain', async function explainDecision (request, reply) {
+  const onRequest = adminGuard(options.adminToken)
+  const handler = async function explainDecision (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const json = parseJsonBody(typeof request.body === 'string' ? request.body : '')
     // count_tokens bodies have no max_tokens; explain them too.
     const kind = isRecord(json) && json.max_tokens === undefined ? 'count_tokens' : 'messages'
@@ -51,7 +59,8 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
       rewrite: rewriteOf(body, downgradeTo === null ? decision : { ...decision, targetModel: downgradeTo }, config),
       ...(tenancy === null ? {} : { tenancy })
     })
-  })
+  }
+  for (const path of EXPLAIN_PATHS) app.post(path, { onRequest }, handler)
 }
 
 function withoutTrace (decision: Decision): Decision {

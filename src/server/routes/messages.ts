@@ -9,14 +9,14 @@ import { planRoute } from '../route-plan.js'
 import type { RoutePlan } from '../route-plan.js'
 import { admit, settle } from '../admission.js'
 import type { Admission } from '../admission.js'
-import { forwardWithFallback } from '../../upstream/forward.js'
+import { forwardWithFallback, hopsBefore } from '../../upstream/forward.js'
 import { readBody } from '../../upstream/read-body.js'
 import type { ForwardResult } from '../../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../upstream/headers.js'
 import { SseParser } from '../../upstream/sse.js'
 import { isRecord } from '../../types/anthropic.js'
 import type { Message } from '../../types/anthropic.js'
-import { isGatewayError } from '../../errors.js'
+import { ERRORS, GatewayError, isGatewayError } from '../../errors.js'
 import { failHijacked } from '../error-handler.js'
 import { classifyTransportError } from '../../upstream/transport-errors.js'
 import { isStorableMessage } from '../../cache/cacheability.js'
@@ -31,6 +31,7 @@ import { clientGoneOf } from '../request-context.js'
 import type { RouteDeps } from '../route-deps.js'
 import { isoDateOf, newOutcome, secondsSince } from '../outcome-builder.js'
 import type { RequestOutcome } from '../outcome.js'
+import { CLIENT_CLOSED_STATUS } from '../outcome.js'
 import { prepareCache, serveHit } from '../cache-flow.js'
 import type { CacheContext } from '../cache-flow.js'
 
@@ -101,8 +102,10 @@ async function exchange (
       signal
     }, plan.candidates)
   } catch (err) {
-    outcome.status = isGatewayError(err) ? err.status : 502
+    outcome.status = signal.aborted ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 502
     outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
+    // The hops walked before the last candidate failed too.
+    outcome.fallbacks = hopsBefore(err)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
     deps.outcomes.record(outcome)
     throw err
@@ -126,7 +129,9 @@ async function exchange (
     try {
       bytes = await readBody(forwarded.response.body)
     } catch (err) {
-      // The client went away (the abort ends the body) or the upstream broke mid-body.
+      // The client went away (the abort ends the body) or the upstream broke mid-body; either
+      // way the upstream's status never reached the client.
+      outcome.status = signal.aborted ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 502
       outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
       outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
       deps.outcomes.record(outcome)
@@ -134,16 +139,26 @@ async function exchange (
       throw err
     }
     outcome.upstreamSeconds = secondsSince(upstreamStartNs)
-    // The answer leaves first; reading it for the metrics and the cache is not the client's wait.
+    const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
+    // The metrics need only the usage, read off the end of the body without decoding or parsing
+    // it. The whole message is parsed when it may be stored, or when its usage cannot be read that
+    // way, and then before it leaves: a 2xx that is not a JSON object becomes the gateway's 502
+    // TL_ERR_UPSTREAM_PROTOCOL (retryable), not a 200 the client cannot read. A body whose usage
+    // does read off its end is relayed unparsed: validating it whole would cost every request a parse.
+    const usage = ok && !storable ? trailingUsage(bytes) : null
+    const parsed = ok && usage === null ? parseResponseJson(bytes.toString('utf8')) : null
+    if (ok && usage === null && !isRecord(parsed)) {
+      outcome.status = ERRORS.TL_ERR_UPSTREAM_PROTOCOL.status
+      outcome.upstreamErrorType = 'protocol_error'
+      outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+      deps.outcomes.record(outcome)
+      throw new GatewayError('TL_ERR_UPSTREAM_PROTOCOL', `The upstream API answered ${forwarded.response.statusCode} with a body that is not a JSON object.`)
+    }
+    // An error answer leaves first; reading its type for the metrics is not the client's wait.
     sendComplete(reply, forwarded.response.statusCode, headers, bytes)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
-    const ok = forwarded.response.statusCode >= 200 && forwarded.response.statusCode < 300
-    // The metrics need only the usage; the whole message is decoded and parsed when it may be
-    // stored (or the usage cannot be read off the end of the body).
-    const usage = ok && !storable ? trailingUsage(bytes) : null
-    const parsed = usage === null ? parseResponseJson(bytes.toString('utf8')) : null
     if (ok) outcome.usage = usage ?? (isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : null)
-    else outcome.upstreamErrorType = errorTypeOf(parsed)
+    else outcome.upstreamErrorType = errorTypeOf(parseResponseJson(bytes.toString('utf8')))
     message = ok && isRecord(parsed) ? parsed as Message : null
     answerBytes = bytes
   }
@@ -173,13 +188,13 @@ async function relayStream (
     for (const event of parser.push(chunk)) {
       if (accumulator.add(event)) outcome.ttftSeconds = secondsSince(request.gw.startedAtNs)
     }
-  })
+  }, () => accumulator.reachedEnd)
   const result = accumulator.outcome()
   outcome.usage = result.usage
   outcome.upstreamSeconds = secondsSince(upstreamStartNs)
   outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
   if (result.errorType !== null) outcome.upstreamErrorType = result.errorType
-  else if (end !== 'ended') outcome.upstreamErrorType = end === 'client_gone' ? 'client_closed' : 'stream_error'
+  else if (end !== 'ended') outcome.upstreamErrorType = end === 'client_gone' ? 'client_closed' : end === 'truncated' ? 'stream_truncated' : 'stream_error'
   return end === 'ended' ? result.message : null
 }
 

@@ -6,7 +6,7 @@ import type { Message, MessagesRequest } from '../../../src/types/anthropic.js'
 
 const DETERMINISTIC: MessagesRequest = { model: 'claude-haiku-4-5', max_tokens: 64, temperature: 0, messages: [{ role: 'user', content: 'hi' }] }
 const SAMPLED: MessagesRequest = { model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }
-const INPUT: CachingInput = { mode: 'deterministic', ttlSeconds: 600, rule: undefined, optIn: undefined, cacheControl: undefined }
+const INPUT: CachingInput = { mode: 'deterministic', ttlSeconds: 600, rule: undefined, optIn: undefined, cacheControl: undefined, hasCredential: true }
 
 const ROWS: Array<{ name: string; body: MessagesRequest; input?: Partial<CachingInput>; lookup: boolean; store: boolean; ttl?: number; reason: RegExp }> = [
   { name: 'temperature 0 in deterministic mode', body: DETERMINISTIC, lookup: true, store: true, ttl: 600, reason: /^cacheable$/ },
@@ -18,6 +18,8 @@ const ROWS: Array<{ name: string; body: MessagesRequest; input?: Partial<Caching
   { name: 'mode off, opted in by header', body: DETERMINISTIC, input: { mode: 'off', optIn: 'on' }, lookup: true, store: true, reason: /^cacheable$/ },
   { name: 'a rule disables caching', body: DETERMINISTIC, input: { rule: false, optIn: 'on' }, lookup: false, store: false, reason: /rule disables/ },
   { name: 'a rule sets mode all and a TTL', body: SAMPLED, input: { rule: { mode: 'all', ttlSeconds: 3600 } }, lookup: true, store: true, ttl: 3600, reason: /^cacheable$/ },
+  { name: 'no recognised credential', body: DETERMINISTIC, input: { hasCredential: false }, lookup: false, store: false, reason: /no recognised credential/ },
+  { name: 'no recognised credential, opted in by header', body: DETERMINISTIC, input: { hasCredential: false, optIn: 'on', mode: 'all' }, lookup: false, store: false, reason: /no recognised credential/ },
   { name: 'cache-control: no-store', body: DETERMINISTIC, input: { cacheControl: 'No-Store' }, lookup: false, store: false, reason: /no-store/ },
   { name: 'cache-control: no-cache refreshes', body: DETERMINISTIC, input: { cacheControl: 'no-cache' }, lookup: false, store: true, reason: /refresh/ },
   { name: 'max_tokens 0 pre-warms the prompt cache', body: { ...DETERMINISTIC, max_tokens: 0 }, lookup: false, store: false, reason: /max_tokens 0/ },

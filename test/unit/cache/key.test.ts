@@ -49,6 +49,56 @@ test('a prompt-cache marker does not change the key (it changes billing, not the
   assert.equal(keyOf(blocks({ cache_control: { type: 'ephemeral', ttl: '1h' } })), keyOf(blocks({})))
 })
 
+const MARKER = { type: 'ephemeral', ttl: '1h' }
+const withMessages = (content: unknown[]): MessagesRequest => ({ ...BASE, messages: [{ role: 'user', content }, { role: 'assistant', content: 'ok' }] as MessagesRequest['messages'] })
+const tool = (schema: Record<string, unknown>, extra: Record<string, unknown> = {}): MessagesRequest => ({ ...BASE, tools: [{ type: 'custom', name: 'lookup', input_schema: schema, ...extra }] })
+
+/** Each row: two bodies that differ only in a `cache_control` somewhere, and whether that is the API's marker (same key) or user data (another key). */
+const MARKERS: Array<{ name: string; a: MessagesRequest; b: MessagesRequest; sameKey: boolean }> = [
+  { name: 'marker on a message text block', a: withMessages([{ type: 'text', text: 'q', cache_control: MARKER }]), b: withMessages([{ type: 'text', text: 'q' }]), sameKey: true },
+  { name: 'marker on a system block', a: { ...BASE, system: [{ type: 'text', text: 's', cache_control: MARKER }] }, b: { ...BASE, system: [{ type: 'text', text: 's' }] }, sameKey: true },
+  { name: 'marker on a tool', a: tool({ type: 'object' }, { cache_control: MARKER }), b: tool({ type: 'object' }), sameKey: true },
+  { name: 'top-level automatic-caching marker', a: { ...BASE, cache_control: MARKER }, b: BASE, sameKey: true },
+  {
+    name: 'marker on a block inside a tool_result',
+    a: withMessages([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'r', cache_control: MARKER }] }]),
+    b: withMessages([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'r' }] }]),
+    sameKey: true
+  },
+  {
+    name: 'marker on a block inside a document source',
+    a: withMessages([{ type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'd', cache_control: MARKER }] } }]),
+    b: withMessages([{ type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'd' }] } }]),
+    sameKey: true
+  },
+  {
+    name: 'user data named cache_control in a tool_use input',
+    a: withMessages([{ type: 'tool_use', id: 't', name: 'set', input: { cache_control: 'no-store' } }]),
+    b: withMessages([{ type: 'tool_use', id: 't', name: 'set', input: { cache_control: 'max-age=60' } }]),
+    sameKey: false
+  },
+  {
+    name: 'user data named cache_control in a tool input_schema',
+    a: tool({ type: 'object', properties: { cache_control: { type: 'string' } } }),
+    b: tool({ type: 'object', properties: { cache_control: { type: 'number' } } }),
+    sameKey: false
+  },
+  {
+    name: 'cache_control inside a marker-bearing block member that is not a block list',
+    a: withMessages([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA', cache_control: 1 } }]),
+    b: withMessages([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA', cache_control: 2 } }]),
+    sameKey: false
+  },
+  { name: 'cache_control in metadata-like unknown fields', a: { ...BASE, output_config: { cache_control: 'a' } }, b: { ...BASE, output_config: { cache_control: 'b' } }, sameKey: false }
+]
+
+for (const row of MARKERS) {
+  test(`cache_control: ${row.name} -> ${row.sameKey ? 'same key' : 'another key'}`, () => {
+    if (row.sameKey) assert.equal(keyOf(row.a), keyOf(row.b))
+    else assert.notEqual(keyOf(row.a), keyOf(row.b))
+  })
+}
+
 test('a beta header is part of the key', () => {
   assert.notEqual(keyOf(BASE, { anthropicBeta: 'context-1m-2025-08-07' }), keyOf(BASE))
 })
@@ -67,7 +117,7 @@ test('the scope never contains the credential', () => {
 const CANONICAL: Array<{ value: unknown; expected: string }> = [
   { value: { b: 1, a: [{ d: 2, c: 3 }] }, expected: '{s1:a[{s1:cn3;s1:dn2;}]s1:bn1;}' },
   { value: { a: undefined, b: null, c: true, d: false }, expected: '{s1:bzs1:cts1:df}' },
-  { value: { text: 'x', cache_control: { type: 'ephemeral' } }, expected: '{s4:texts1:x}' },
+  { value: { text: 'x', cache_control: { type: 'ephemeral' } }, expected: '{s13:cache_control{s4:types9:ephemeral}s4:texts1:x}' },
   { value: 'é"', expected: 's2:é"' },
   { value: '\ud800', expected: 'j"\\ud800"' }
 ]

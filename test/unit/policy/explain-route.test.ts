@@ -1,4 +1,4 @@
-// POST /v1/gateway/explain through the real app (buildApp registers explainRoutes; app.inject):
+// POST /admin/explain and POST /v1/gateway/explain through the real app (buildApp registers explainRoutes; app.inject):
 // no upstream is involved.
 
 import { test } from 'node:test'
@@ -17,7 +17,9 @@ routes:
   - { name: auto, match: { model: claude-auto, has_tools: true }, action: { model: claude-sonnet-4-5 } }
 `
 
-async function appFor (t: { after: (fn: () => Promise<void>) => void }) {
+const ADMIN = { authorization: 'Bearer adm-s3cret' }
+
+async function appFor (t: { after: (fn: () => Promise<void>) => void }, adminToken: string | null = 'adm-s3cret') {
   const result = compileConfig(parseYaml(POLICY) as unknown, CATALOG, { path: null, nowMs: Date.parse('2026-03-01'), envOverrides: { upstreamUrl: 'http://127.0.0.1:9' } })
   assert.ok('config' in result)
   const config = result.config
@@ -26,6 +28,7 @@ async function appFor (t: { after: (fn: () => Promise<void>) => void }) {
     config: () => config,
     upstream,
     outcomes: { record: () => {} },
+    adminToken,
     now: () => Date.parse('2026-03-01T00:00:00Z')
   })
   t.after(async () => { await app.close(); await upstream.close() })
@@ -36,7 +39,7 @@ const body = (extra: Record<string, unknown> = {}): string => JSON.stringify({ m
 
 test('explain: decision, explanation and the rewrite, headers considered', async (t) => {
   const app = await appFor(t)
-  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { 'content-type': 'application/json', 'x-team': 'support' }, payload: body() })
+  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { ...ADMIN, 'content-type': 'application/json', 'x-team': 'support' }, payload: body() })
   assert.equal(res.statusCode, 200)
   const json = res.json() as { decision: Record<string, unknown>; explanation: { summary: string; rules: string[] }; rewrite: Record<string, unknown> }
   assert.equal(json.decision.targetModel, 'claude-haiku-4-5')
@@ -49,7 +52,7 @@ test('explain: decision, explanation and the rewrite, headers considered', async
 
 test('explain: without the header nothing matches; a count_tokens body (no max_tokens) is fine', async (t) => {
   const app = await appFor(t)
-  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }) })
+  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { ...ADMIN, 'content-type': 'application/json' }, payload: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }) })
   assert.equal(res.statusCode, 200)
   const json = res.json() as { decision: { rule: string | null }; explanation: { rules: string[] }; rewrite: unknown }
   assert.equal(json.decision.rule, null)
@@ -60,15 +63,15 @@ test('explain: without the header nothing matches; a count_tokens body (no max_t
 test('explain: ?date evaluates retirement on another day', async (t) => {
   const app = await appFor(t)
   const payload = JSON.stringify({ model: 'claude-sonnet-4-20250514', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-  const before = await app.inject({ method: 'POST', url: '/v1/gateway/explain?date=2026-06-14', headers: { 'content-type': 'application/json' }, payload })
-  const after = await app.inject({ method: 'POST', url: '/v1/gateway/explain?date=2026-06-15', headers: { 'content-type': 'application/json' }, payload })
+  const before = await app.inject({ method: 'POST', url: '/v1/gateway/explain?date=2026-06-14', headers: { ...ADMIN, 'content-type': 'application/json' }, payload })
+  const after = await app.inject({ method: 'POST', url: '/v1/gateway/explain?date=2026-06-15', headers: { ...ADMIN, 'content-type': 'application/json' }, payload })
   assert.equal((before.json() as { decision: { targetModel: string } }).decision.targetModel, 'claude-sonnet-4-20250514')
   assert.equal((after.json() as { decision: { targetModel: string } }).decision.targetModel, 'claude-sonnet-4-5')
 })
 
 test('explain: an unroutable virtual model is explained, not an error', async (t) => {
   const app = await appFor(t)
-  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ model: 'claude-auto', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) })
+  const res = await app.inject({ method: 'POST', url: '/v1/gateway/explain', headers: { ...ADMIN, 'content-type': 'application/json' }, payload: JSON.stringify({ model: 'claude-auto', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) })
   assert.equal(res.statusCode, 200)
   const json = res.json() as { decision: { unroutable: string }; rewrite: unknown }
   assert.match(json.decision.unroutable, /no rule maps the virtual model "claude-auto"/)
@@ -87,7 +90,7 @@ const BAD: Array<{ name: string; payload: string; url?: string; status: number; 
 for (const row of BAD) {
   test(`explain: ${row.name} → ${row.status} invalid_request_error`, async (t) => {
     const app = await appFor(t)
-    const res = await app.inject({ method: 'POST', url: row.url ?? '/v1/gateway/explain', headers: { 'content-type': 'application/json' }, payload: row.payload })
+    const res = await app.inject({ method: 'POST', url: row.url ?? '/v1/gateway/explain', headers: { ...ADMIN, 'content-type': 'application/json' }, payload: row.payload })
     assert.equal(res.statusCode, row.status)
     const json = res.json() as { type: string; error: { type: string; message: string } }
     assert.equal(json.type, 'error')
@@ -95,3 +98,23 @@ for (const row of BAD) {
     assert.match(json.error.message, row.message)
   })
 }
+
+test('explain is an admin surface: 404 while ADMIN_TOKEN is unset, 401 without its bearer token, on both paths', async (t) => {
+  const closed = await appFor(t, null)
+  const open = await appFor(t)
+  for (const url of ['/admin/explain', '/v1/gateway/explain']) {
+    const disabled = await closed.inject({ method: 'POST', url, headers: { ...ADMIN, 'content-type': 'application/json' }, payload: body() })
+    assert.equal(disabled.statusCode, 404, url)
+    assert.equal((disabled.json() as { error: { type: string } }).error.type, 'not_found_error')
+    assert.doesNotMatch(disabled.body, /support/, 'no rule leaks')
+    const anonymous = await open.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: body() })
+    assert.equal(anonymous.statusCode, 401, url)
+    assert.equal((anonymous.json() as { error: { type: string } }).error.type, 'authentication_error')
+    assert.doesNotMatch(anonymous.body, /support/, 'no rule leaks')
+    const wrong = await open.inject({ method: 'POST', url, headers: { authorization: 'Bearer nope', 'content-type': 'application/json', 'x-team': 'support' }, payload: body() })
+    assert.equal(wrong.statusCode, 401, url)
+    const allowed = await open.inject({ method: 'POST', url, headers: { ...ADMIN, 'content-type': 'application/json', 'x-team': 'support' }, payload: body() })
+    assert.equal(allowed.statusCode, 200, url)
+    assert.equal((allowed.json() as { decision: { rule: string } }).decision.rule, 'support')
+  }
+})

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { listenUrl, redactUrl, startupSummary } from '../../../src/server/startup-summary.js'
+import { listenUrl, startupSummary } from '../../../src/server/startup-summary.js'
+import { redactUrl } from '../../../src/redact.js'
 import type { StartupFacts } from '../../../src/server/startup-summary.js'
 
 test('redactUrl: credentials hidden, the rest as written', () => {
