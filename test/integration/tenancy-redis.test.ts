@@ -172,6 +172,9 @@ test('Redis down: the fail-open tenant is served, the fail-closed one gets 503, 
   assert.match(metrics, /llm_gateway_limit_store_failures_total\{tenant="lenient",mode="fail_open"\} [1-9]/)
   assert.match(metrics, /llm_gateway_limit_store_failures_total\{tenant="careful",mode="fail_closed"\} [1-9]/)
   assert.match(metrics, /llm_gateway_limit_rejections_total\{tenant="careful",reason="store_unavailable"\} 1/)
+  // The child's log arrives through a pipe: give it a moment on a loaded machine.
+  const logDeadline = Date.now() + 5000
+  while (!/limits store unavailable/.test(gw.output()) && Date.now() < logDeadline) await new Promise((resolve) => setTimeout(resolve, 50))
   assert.match(gw.output(), /limits store unavailable/)
   await redis.start()
   const deadline = Date.now() + 10_000
