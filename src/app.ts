@@ -27,6 +27,11 @@ import type { Tenancy } from './tenancy/create-tenancy.js'
 import { registerTenancyAuth } from './server/tenancy-auth.js'
 import { adminRoutes } from './server/routes/admin.js'
 import type { AdminRouteOptions } from './server/routes/admin.js'
+import { getHeapStatistics } from 'node:v8'
+import { BodyBudget, defaultBodyBudgetBytes } from './server/body-budget.js'
+import { jsonBodyParser } from './server/read-json-body.js'
+import { DEFAULT_TIMEOUTS, connectionsCheckingIntervalMs, timeoutsProblem } from './server/timeouts.js'
+import type { ServerTimeouts } from './server/timeouts.js'
 
 export interface AppDeps {
   config: () => RuntimeConfig
@@ -50,9 +55,16 @@ export interface AppDeps {
   reloadConfig?: AdminRouteOptions['reloadConfig']
   /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
   upstreamProbeAfterMs?: number
+  /** Request-body bytes held in memory at once across all requests (REQUEST_BUFFER_BUDGET_BYTES). */
+  bodyBudgetBytes?: number
+  /** Client connection limits (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS). */
+  timeouts?: Partial<ServerTimeouts>
+  /** Non-streamed upstream answers are read whole up to this size (UPSTREAM_BUFFER_LIMIT_BYTES); larger ones are relayed as they come. */
+  upstreamBufferLimitBytes?: number
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024
+export const DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES = 32 * 1024 * 1024
 
 /** `gw_<random per app><counter>`: unique across instances, without a UUID per request. */
 function requestIds (): () => string {
@@ -62,12 +74,27 @@ function requestIds (): () => string {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const timeouts: ServerTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+  const timeoutsIssue = timeoutsProblem(timeouts)
+  if (timeoutsIssue !== null) throw new Error(timeoutsIssue)
+  const bodyLimit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
+  const budget = new BodyBudget(deps.bodyBudgetBytes ?? defaultBodyBudgetBytes(getHeapStatistics().heap_size_limit))
+  deps.metrics?.watchRequestBuffer(budget)
   const app = Fastify({
+    // Passed to http.createServer: Node validates the two timeouts together there.
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(timeouts)
+    },
+    // Fastify sets these on the server after creating it (its defaults would switch the request timeout off).
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     logger: deps.logger ?? false,
     // Access logs are synchronous work on every request; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
-    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit,
     genReqId: requestIds(),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -78,8 +105,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', (done) => { closing = true; done() })
   // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, function keepText (_request, body, done) { done(null, body) })
-  registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null })
+  app.addContentTypeParser('application/json', jsonBodyParser(budget, bodyLimit))
+  registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null, budget })
   registerErrorHandler(app)
 
   const reachability = createUpstreamReachability({
@@ -93,6 +120,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     publicUrl: deps.publicUrl ?? null,
+    upstreamBufferLimitBytes: deps.upstreamBufferLimitBytes ?? DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES,
     tenancy: deps.tenancy ?? null,
     metrics: deps.metrics ?? null
   }

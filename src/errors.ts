@@ -13,6 +13,10 @@ export const ERRORS = {
   TL_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error', retryable: false },
   TL_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false },
   TL_ERR_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false },
+  TL_ERR_INVALID_PATH: { status: 400, type: 'invalid_request_error', retryable: false },
+  TL_ERR_TOO_DEEP: { status: 400, type: 'invalid_request_error', retryable: false },
+  /** The gateway holds as many request bodies as its buffer budget allows: another moment will do. */
+  TL_ERR_BUSY: { status: 503, type: 'overloaded_error', retryable: true },
   TL_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', retryable: false },
   TL_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
   TL_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },

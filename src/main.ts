@@ -82,6 +82,9 @@ async function main (): Promise<void> {
       hooks: { logMethod (args, method) { if (args[0] !== SUPPRESSED_LISTEN_TEXT) method.apply(this, args) } }
     },
     bodyLimitBytes: env.bodyLimitBytes,
+    ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
+    timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
+    upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
     publicUrl: env.publicUrl,
     tenancy,
     reloadConfig: async () => {

@@ -2,6 +2,7 @@
 // returned as one issue naming the variable, so start-up can fail with one clear line.
 
 import { redactCredentials } from '../redact.js'
+import { DEFAULT_TIMEOUTS, timeoutsProblem } from '../server/timeouts.js'
 
 export interface EnvConfig {
   port: number
@@ -18,6 +19,13 @@ export interface EnvConfig {
   /** Overrides the policy file's `public_url` when set. */
   publicUrl: string | null
   bodyLimitBytes: number
+  /** Request-body bytes held in memory at once across all requests; null = derived from the heap limit. */
+  bodyBudgetBytes: number | null
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  /** Upstream answers read whole (non-streamed) up to this size; larger ones are relayed as they come. */
+  upstreamBufferLimitBytes: number
   shutdownTimeoutMs: number
 }
 
@@ -40,6 +48,9 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
         adminToken: nonEmpty(env.ADMIN_TOKEN),
         publicUrl: optionalUrl(env, 'PUBLIC_URL'),
         bodyLimitBytes: positiveInt(env, 'BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+        bodyBudgetBytes: nonEmpty(env.REQUEST_BUFFER_BUDGET_BYTES) === null ? null : positiveInt(env, 'REQUEST_BUFFER_BUDGET_BYTES', 0),
+        ...timeouts(env),
+        upstreamBufferLimitBytes: positiveInt(env, 'UPSTREAM_BUFFER_LIMIT_BYTES', 32 * 1024 * 1024),
         shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000)
       }
     }
@@ -47,6 +58,17 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
     if (err instanceof EnvError) return { issue: { variable: err.variable, message: err.message } }
     throw err
   }
+}
+
+function timeouts (env: Readonly<Record<string, string | undefined>>): Pick<EnvConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const values = {
+    headersTimeoutMs: positiveInt(env, 'HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersMs),
+    requestTimeoutMs: positiveInt(env, 'REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestMs),
+    keepAliveTimeoutMs: positiveInt(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveMs)
+  }
+  const problem = timeoutsProblem({ headersMs: values.headersTimeoutMs, requestMs: values.requestTimeoutMs, keepAliveMs: values.keepAliveTimeoutMs })
+  if (problem !== null) throw new EnvError('HEADERS_TIMEOUT_MS', problem)
+  return values
 }
 
 class EnvError extends Error {

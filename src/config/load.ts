@@ -60,7 +60,12 @@ async function readYaml (path: string): Promise<ParsedYaml | { issues: ConfigIss
       })
     }
   }
-  return { value: document.toJS({ maxAliasCount: 100 }) as unknown, document, lines }
+  // An empty file (or only comments, or a bare `---`) is what a half-finished write or a
+  // truncated ConfigMap looks like: accepting it as "all defaults" would drop every route and
+  // point the upstream back at its default. `{}` says "all defaults" on purpose.
+  const value = document.toJS({ maxAliasCount: 100 }) as unknown
+  if (value === null || value === undefined) return { issues: [{ path: FILE_PATH, message: `${path} holds no YAML document (empty, only comments or null); write \`{}\` for all defaults` }] }
+  return { value, document, lines }
 }
 
 /** Appends `(line N)` for the deepest part of the issue's path that exists in the file. */

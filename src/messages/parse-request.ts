@@ -8,14 +8,54 @@ import { isRecord } from '../types/anthropic.js'
 
 export type RequestKind = 'messages' | 'count_tokens'
 
-/** Parses raw JSON text once; throws TL_ERR_INVALID_JSON. */
+/**
+ * How deeply a request body may nest. The API's own bodies need a handful of levels (tool schemas
+ * a few dozen); what reads a body afterwards (cache key, estimate, explain) may recurse, and a
+ * 10k-deep body overflowed the stack there: a 500 the SDKs retried twice.
+ */
+export const MAX_JSON_DEPTH = 128
+
+/** Parses raw JSON text once; throws TL_ERR_INVALID_JSON, or TL_ERR_TOO_DEEP past MAX_JSON_DEPTH. */
 export function parseJsonBody (text: string): unknown {
   if (text.trim() === '') throw new GatewayError('TL_ERR_INVALID_JSON', 'The request body is empty; expected a JSON object.')
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new GatewayError('TL_ERR_TOO_DEEP', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`)
   try {
     return JSON.parse(text)
   } catch (err) {
     throw new GatewayError('TL_ERR_INVALID_JSON', `The request body is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+/**
+ * Whether JSON text opens more than `max` objects/arrays at once. A scan without recursion or
+ * parsing; skipped (two native searches) when the text has too few brackets to nest that deep,
+ * which is every ordinary request.
+ */
+export function nestsDeeperThan (text: string, max: number): boolean {
+  if (countUpTo(text, '{', max) + countUpTo(text, '[', max) <= max) return false
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* backslash */) i++
+      else if (c === 34 /* " */) inString = false
+    } else if (c === 34) {
+      inString = true
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--
+    }
+  }
+  return false
+}
+
+/** Occurrences of `char` in `text`, counting no further than max + 1. */
+function countUpTo (text: string, char: string, max: number): number {
+  let count = 0
+  for (let at = text.indexOf(char); at >= 0 && count <= max; at = text.indexOf(char, at + 1)) count++
+  return count
 }
 
 // Plain loops and a module-level `fail`: this runs on every request, and closures made per call

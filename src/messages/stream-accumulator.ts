@@ -27,7 +27,10 @@ const isMessageLevel = (name: string): boolean =>
   name === 'message_delta' || name === 'message_start' || name === 'message_stop' || name === 'error'
 
 export class StreamAccumulator {
-  readonly #mode: AccumulatorMode
+  #mode: AccumulatorMode
+  /** Event text taken in while reassembling (`full` mode): past `maxFullChars` it stops. */
+  #heldChars = 0
+  readonly #maxFullChars: number
   #message: Message | null = null
   #blocks: ContentBlock[] = []
   #jsonParts = new Map<number, string>()
@@ -38,8 +41,19 @@ export class StreamAccumulator {
   #sawContent = false
   #broken = false
 
-  constructor (mode: AccumulatorMode) {
+  /**
+   * @param maxFullChars in `full` mode, reassembly stops once the events add up to more than this
+   * (the cache's max_entry_bytes: such a message could never be stored) and only the usage is read
+   * on: a 600 MB stream was otherwise gathered into one string until V8's limit broke the relay.
+   */
+  constructor (mode: AccumulatorMode, maxFullChars = Number.POSITIVE_INFINITY) {
     this.#mode = mode
+    this.#maxFullChars = maxFullChars
+  }
+
+  /** Whether the message was too large to reassemble (full mode gave up; the usage is still read). */
+  get gaveUp (): boolean {
+    return this.#heldChars > this.#maxFullChars
   }
 
   /** The stream reached its own end: message_stop, or an `event: error` from the upstream. */
@@ -54,6 +68,7 @@ export class StreamAccumulator {
     // one for a Set lookup, and after the first content event these two are not asked again.
     const first = !this.#sawContent && (name === 'content_block_start' || name === 'content_block_delta')
     if (first) this.#sawContent = true
+    if (this.#mode === 'full' && (this.#heldChars += event.data.length) > this.#maxFullChars) this.#stopReassembling()
     if (this.#mode === 'usage' && !isMessageLevel(name)) return first
     // Its name says it all: no parse.
     if (name === 'message_stop') { this.#completed = true; return first }
@@ -81,6 +96,13 @@ export class StreamAccumulator {
     if (usage === null) return false
     this.#usage = mergeUsage(name === 'message_start' ? {} : this.#usage, usage)
     return true
+  }
+
+  #stopReassembling (): void {
+    this.#mode = 'usage'
+    this.#blocks = []
+    this.#jsonParts.clear()
+    if (this.#message !== null) this.#message.content = []
   }
 
   #apply (name: string, payload: Record<string, unknown>): void {

@@ -38,6 +38,9 @@ function record (metrics: Metrics, outcome: RequestOutcome, config: RuntimeConfi
   if (outcome.lifecycleRemap !== null) metrics.lifecycleRemaps.inc({ from: modelLabel(outcome.lifecycleRemap.from, config), to: modelLabel(outcome.lifecycleRemap.to, config) })
   if (outcome.shadow !== null) metrics.shadowDecisions.inc({ rule: ruleLabel(outcome.shadow.rule, config), would_route_to: modelLabel(outcome.shadow.targetModel, config) })
   if (outcome.usage !== null) recordMoney(metrics, outcome, outcome.usage, config, { tenant, requested, routed }, log)
+  // A billed answer whose usage could not be read (relayed unread past the buffer limit, or a
+  // stream the side parser gave up on) is money we cannot price: counted, never silently zero.
+  else if (outcome.route === 'messages' && outcome.status >= 200 && outcome.status < 300 && outcome.cacheResult !== 'hit') metrics.malformedUsage.inc({ reason: 'unread' })
 }
 
 interface MoneyLabels { tenant: string; requested: string; routed: string }

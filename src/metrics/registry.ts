@@ -19,6 +19,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   const registry = new Registry()
   const registers = [registry]
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
+  let bufferSource: { readonly used: number; readonly capacity: number } | null = null
   const metrics = {
     registry,
     requests: new BufferedCounter({ name: 'llm_gateway_requests_total', help: 'Client requests, by route, requested model, model used, matched rule, tenant, status class and cache result.', labelNames: ['route', 'requested_model', 'routed_model', 'rule', 'tenant', 'status_class', 'cache_result'] as const, registers }),
@@ -28,7 +29,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     tokens: new BufferedCounter({ name: 'llm_gateway_tokens_total', help: 'Tokens by disjoint billing type (input, output, cache_read, cache_write_5m, cache_write_1h), priced or not; batch="true" for Message Batches results.', labelNames: ['tenant', 'requested_model', 'routed_model', 'token_type', 'batch'] as const, registers }),
     cost: new BufferedCounter({ name: 'llm_gateway_cost_usd_total', help: 'Upstream spend in USD, priced from the answer usage and the model catalog (0 for cache hits); batch="true" for Message Batches results, at batch prices. Each request is exact in integer pico-USD; the sum is a float64.', labelNames: ['tenant', 'requested_model', 'routed_model', 'batch'] as const, registers }),
     unpricedTokens: new BufferedCounter({ name: 'llm_gateway_unpriced_tokens_total', help: 'Tokens the gateway could not price (a model, or a fast-mode price, the catalog lacks); they are also in llm_gateway_tokens_total.', labelNames: ['token_type'] as const, registers }),
-    malformedUsage: new BufferedCounter({ name: 'llm_gateway_usage_malformed_total', help: 'Usage counts that were fractional, negative or non-numeric (repaired: rounded up, or 0) and still priced.', labelNames: ['reason'] as const, registers }),
+    malformedUsage: new BufferedCounter({ name: 'llm_gateway_usage_malformed_total', help: 'Usage counts that were fractional, negative or non-numeric (repaired: rounded up, or 0) and still priced; unread: a 2xx Messages answer whose usage could not be read, left unpriced.', labelNames: ['reason'] as const, registers }),
     savings: new BufferedCounter({ name: 'llm_gateway_savings_usd_total', help: 'USD saved: routing (requested model price minus used model price, same usage) and cache (what a cached response would have cost).', labelNames: ['tenant', 'reason', 'requested_model', 'routed_model'] as const, registers }),
     extraCost: new BufferedCounter({ name: 'llm_gateway_routing_extra_cost_usd_total', help: 'USD a rewrite cost above the requested model (a rule routing to a pricier model); net routing savings = savings{reason="routing"} minus this.', labelNames: ['tenant', 'requested_model', 'routed_model'] as const, registers }),
     shadowDecisions: new BufferedCounter({ name: 'llm_gateway_shadow_decisions_total', help: 'Requests a shadow rule would have routed.', labelNames: ['rule', 'would_route_to'] as const, registers }),
@@ -38,6 +39,19 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     ruleSkips: new BufferedCounter({ name: 'llm_gateway_rule_skips_total', help: 'Rules whose match held but whose target the capability guard refused.', labelNames: ['rule', 'reason'] as const, registers }),
     lifecycleRemaps: new BufferedCounter({ name: 'llm_gateway_lifecycle_remaps_total', help: 'Requests for a retired model sent to its replacement.', labelNames: ['from', 'to'] as const, registers }),
     inflight: new CountingGauge({ name: 'llm_gateway_inflight_requests', help: 'Requests being served right now.', labelNames: ['route'] as const, registers }),
+    // Read when scraped from the app's body budget (buildApp hands it over): nothing per request.
+    requestBuffer: new Gauge({
+      name: 'llm_gateway_request_buffer_bytes',
+      help: 'Request-body bytes held in memory now (type="used") and the budget for them (type="limit", REQUEST_BUFFER_BUDGET_BYTES).',
+      labelNames: ['type'] as const,
+      registers,
+      collect () {
+        this.set({ type: 'used' }, bufferSource?.used ?? 0)
+        this.set({ type: 'limit' }, bufferSource?.capacity ?? 0)
+      }
+    }),
+    /** Where llm_gateway_request_buffer_bytes reads from. */
+    watchRequestBuffer (source: { readonly used: number; readonly capacity: number }): void { bufferSource = source },
     cacheOperations: new BufferedCounter({ name: 'llm_gateway_cache_operations_total', help: 'Cache operations by result (hit, miss, stored, skipped, error, timeout).', labelNames: ['operation', 'result'] as const, registers }),
     cacheDuration: new LeanHistogram({ name: 'llm_gateway_cache_operation_duration_seconds', help: 'Cache store round trips.', labelNames: ['operation'] as const, buckets: CACHE_BUCKETS, registers }),
     cacheFailures: new BufferedCounter({ name: 'llm_gateway_cache_failures_total', help: 'Cache operations that failed open (the request went on uncached).', labelNames: ['operation'] as const, registers }),
@@ -57,7 +71,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   for (const operation of ['get', 'set', 'lock']) metrics.cacheFailures.inc({ operation }, 0)
   // The alert on unpriced traffic needs the series to exist before the first unpriced token.
   for (const tokenType of ['input', 'output', 'cache_read', 'cache_write_5m', 'cache_write_1h']) metrics.unpricedTokens.inc({ token_type: tokenType }, 0)
-  for (const reason of ['fractional', 'negative', 'non_numeric']) metrics.malformedUsage.inc({ reason }, 0)
+  for (const reason of ['fractional', 'negative', 'non_numeric', 'unread']) metrics.malformedUsage.inc({ reason }, 0)
   return metrics
 }
 

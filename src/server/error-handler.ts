@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorCode } from '../errors.js'
 import { GatewayError, errorEnvelope, isGatewayError } from '../errors.js'
 import { redactCredentials } from '../redact.js'
+import { RefusedBody } from './read-json-body.js'
 
 /** Fastify's own errors, as the client's mistakes they are. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
@@ -32,6 +33,8 @@ export function toGatewayErrorFromAny (err: unknown): GatewayError {
 export function sendGatewayError (reply: FastifyReply, requestId: string, err: GatewayError): FastifyReply {
   reply.code(err.status).header('content-type', 'application/json').header('x-gateway-request-id', requestId)
   if (!err.retryable) reply.header('x-should-retry', 'false')
+  // Room in the body budget comes back as soon as other answers are over.
+  if (err.code === 'TL_ERR_BUSY') reply.header('retry-after', '1')
   return reply.send(errorEnvelope(err.type, err.message, requestId))
 }
 
@@ -67,6 +70,12 @@ export function failHijacked (request: FastifyRequest, reply: FastifyReply, err:
  */
 export function answerClientError (err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
+  // An answer already under way on this connection (a pass-through upload that outlived the
+  // request timeout while its response streams): another status line would corrupt it; cut it.
+  if ((socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true) {
+    socket.destroy()
+    return
+  }
   const [status, message] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'The request headers are larger than the gateway accepts.']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -119,8 +128,10 @@ export function registerErrorHandler (app: FastifyInstance): void {
       request.log.debug({ code: gatewayError.code }, 'client went away')
       return reply
     }
-    if (gatewayError.status >= 500) logFailure(request, gatewayError, err, 'request failed')
+    if (gatewayError.status >= 500 && gatewayError.code !== 'TL_ERR_BUSY') logFailure(request, gatewayError, err, 'request failed')
     else request.log.debug({ code: gatewayError.code }, gatewayError.message)
+    // Fastify closes the connection after a refused body; one read to its end leaves it usable.
+    if (err instanceof RefusedBody && err.drained) reply.removeHeader('connection')
     return sendGatewayError(reply, request.id, gatewayError)
   })
   app.setNotFoundHandler((request, reply) => {

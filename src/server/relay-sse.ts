@@ -24,13 +24,19 @@ export type RelayEnd = 'ended' | 'truncated' | 'client_gone' | 'upstream_failed'
 const LOST = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream connection was lost mid-stream.' } }))
 const TRUNCATED = formatSseEvent('error', JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'The upstream stream ended before message_stop.' } }))
 
-/** `reachedEnd` tells, once the upstream stops, whether the events relayed so far made a whole stream. */
-export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void, reachedEnd: () => boolean): Promise<RelayEnd> {
-  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, reachedEnd, resolve).start() })
+/**
+ * `reachedEnd` tells, once the upstream stops, whether the events relayed so far made a whole stream.
+ * `onSideError`: `onChunk` threw; it is not called again, and the relay goes on.
+ */
+export function relaySse (raw: ServerResponse, body: Readable, onChunk: (chunk: Buffer) => void, reachedEnd: () => boolean, onSideError: (err: unknown) => void = ignore): Promise<RelayEnd> {
+  return new Promise((resolve) => { new SseRelay(raw, body, onChunk, reachedEnd, onSideError, resolve).start() })
 }
+
+function ignore (): void {}
 
 class SseRelay {
   #settled = false
+  #sideFailed = false
   readonly #onData: (chunk: Buffer) => void
   readonly #onDrain: () => void
   readonly #onClose: () => void
@@ -40,6 +46,7 @@ class SseRelay {
     private readonly body: Readable,
     private readonly onChunk: (chunk: Buffer) => void,
     private readonly reachedEnd: () => boolean,
+    private readonly onSideError: (err: unknown) => void,
     private readonly resolve: (end: RelayEnd) => void
   ) {
     this.#onData = this.data.bind(this)
@@ -57,7 +64,14 @@ class SseRelay {
 
   private data (chunk: Buffer): void {
     if (!this.raw.write(chunk)) this.body.pause()
-    this.onChunk(chunk)
+    if (this.#sideFailed) return
+    try {
+      this.onChunk(chunk)
+    } catch (err) {
+      // The side parser is ours, not the upstream's: the bytes keep flowing, unparsed.
+      this.#sideFailed = true
+      this.onSideError(err)
+    }
   }
 
   private drain (): void {
@@ -69,7 +83,8 @@ class SseRelay {
   }
 
   private end (): void {
-    if (this.reachedEnd()) {
+    // Without the side parser nobody knows where the stream stopped: it is relayed as the upstream ended it.
+    if (this.#sideFailed || this.reachedEnd()) {
       this.raw.end()
       return this.finish('ended')
     }
@@ -80,7 +95,7 @@ class SseRelay {
   private error (): void {
     if (this.raw.destroyed || this.raw.writableEnded) return this.finish('client_gone')
     // A connection reset after message_stop loses nothing: the client has the whole stream.
-    if (this.reachedEnd()) {
+    if (!this.#sideFailed && this.reachedEnd()) {
       this.raw.end()
       return this.finish('ended')
     }

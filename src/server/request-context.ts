@@ -10,6 +10,8 @@ import type { KeyRecord } from '../tenancy/keys.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
+import type { BodyBudget } from './body-budget.js'
+import { originFormTarget } from './request-target.js'
 import type { OutcomeSink, RouteName } from './outcome.js'
 import { plainOutcome, routeOf } from './outcome-builder.js'
 
@@ -21,6 +23,8 @@ export interface RequestContext {
   hasOutcome: boolean
   /** Made by a route that waits on the upstream (clientGoneOf): aborted if the client leaves first. */
   clientGone: ClientGone | null
+  /** Bytes of this request's body held against the body budget; given back when the response is over. */
+  bufferedBytes: number
   /** Who the request is, set by the tenancy hook (tenancy-auth.ts); null when no tenancy is configured. */
   tenancy: RequestTenancy | null
 }
@@ -43,6 +47,7 @@ export interface LifecycleOptions {
   isClosing: () => boolean
   outcomes: OutcomeSink
   inflight: CountingGauge<'route'> | null
+  budget: BodyBudget
 }
 
 /** Probes and scrapes are not client traffic: they stay out of llm_gateway_requests_total and the in-flight gauge. */
@@ -60,7 +65,7 @@ const INFLIGHT_LABELS: Record<RouteName, { route: RouteName }> = {
 }
 
 export function registerRequestLifecycle (app: FastifyInstance, options: LifecycleOptions): void {
-  const { currentConfig, isClosing, outcomes, inflight } = options
+  const { currentConfig, isClosing, outcomes, inflight, budget } = options
   app.decorateRequest('gw', null as unknown as RequestContext)
   app.addHook('onRequest', (request, reply, done) => {
     if (isClosing()) {
@@ -68,7 +73,7 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
-    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, tenancy: null }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0, tenancy: null }
     request.gw = gw
     const url = request.routeOptions.url
     const operational = OPERATIONAL_ROUTES.has(url ?? '')
@@ -80,9 +85,20 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
     raw.once('close', () => {
       if (!raw.writableFinished) gw.clientGone?.abort()
       if (labels !== null) inflight?.dec(labels)
+      if (gw.bufferedBytes !== 0) {
+        budget.release(gw.bufferedBytes)
+        gw.bufferedBytes = 0
+      }
       // Gateway errors, models, batches, explain: every answered client request is counted once.
       if (!gw.hasOutcome && raw.writableFinished && !operational) outcomes.record(plainOutcome(request, reply.statusCode))
     })
+    // Routes forward `request.url`: it must be origin-form without dot-segments (request-target.ts).
+    const target = originFormTarget(request.url)
+    if (target === null) {
+      done(new GatewayError('TL_ERR_INVALID_PATH', 'The request target must be a path without "." or ".." segments (encoded or not).'))
+      return
+    }
+    if (target !== request.url) request.raw.url = target
     done()
   })
 }

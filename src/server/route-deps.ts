@@ -17,6 +17,8 @@ export interface RouteDeps {
   now: () => number
   /** Public origin for rewritten batch results_url; null = derived from the request. */
   publicUrl: string | null
+  /** Upstream answers (and single SSE events) are held whole up to this size; larger ones are relayed unread. */
+  upstreamBufferLimitBytes: number
   /** Limits, budgets and keys; null when the app was built without them (then tenants only label metrics). */
   tenancy: Tenancy | null
   metrics: Metrics | null

@@ -14,6 +14,8 @@
 //                                                    simulator's clock) so a benchmark can separate the
 //                                                    simulator's own timer jitter from the path's
 //   x-sim-output-tokens: N                           number of text chunks (= output tokens), default 12
+//   x-sim-chunk-bytes: N                             pad every text chunk to N characters: huge answers
+//                                                    (N × output tokens) and huge single events
 //   x-sim-scenario: text|tool_use|thinking           shape of the reply, default text
 //   x-sim-error-after-events: N                      send N SSE events, then `event: error`
 //                                                    (overloaded_error) and end the stream
@@ -49,6 +51,8 @@ export interface Behaviour {
   firstTokenMs: number
   stamp: boolean
   outputTokens: number
+  /** Pad each text chunk to this many characters; null = the plain words. */
+  chunkBytes: number | null
   scenario: Scenario
   errorAfterEvents: number | null
   truncateAfterEvents: number | null
@@ -68,6 +72,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   firstTokenMs: 0,
   stamp: false,
   outputTokens: 12,
+  chunkBytes: null,
   scenario: 'text',
   errorAfterEvents: null,
   truncateAfterEvents: null,
@@ -137,6 +142,7 @@ export function behaviourOf (headers: Headers, override: Partial<Behaviour> | un
       firstTokenMs: int(headers, 'x-sim-first-token-ms') ?? 0,
       stamp: oneOf(headers, 'x-sim-stamp', ['0', '1'] as const) === '1',
       outputTokens: int(headers, 'x-sim-output-tokens', 1) ?? DEFAULT_BEHAVIOUR.outputTokens,
+      chunkBytes: int(headers, 'x-sim-chunk-bytes', 1),
       scenario: oneOf(headers, 'x-sim-scenario', ['text', 'tool_use', 'thinking'] as const) ?? 'text',
       errorAfterEvents: int(headers, 'x-sim-error-after-events'),
       truncateAfterEvents: int(headers, 'x-sim-truncate-after-events'),

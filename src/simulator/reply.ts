@@ -26,9 +26,12 @@ export function estimateTokens (body: MessagesRequest): number {
   return tokensOf(promptJson(body))
 }
 
-function textChunks (seed: Buffer, count: number): string[] {
+function textChunks (seed: Buffer, count: number, padTo: number | null): string[] {
   const chunks: string[] = []
-  for (let i = 0; i < count; i++) chunks.push((i === 0 ? '' : ' ') + (WORDS[(seed[i % seed.length] ?? 0) % WORDS.length] ?? 'ok'))
+  for (let i = 0; i < count; i++) {
+    const word = (i === 0 ? '' : ' ') + (WORDS[(seed[i % seed.length] ?? 0) % WORDS.length] ?? 'ok')
+    chunks.push(padTo === null ? word : word.padEnd(padTo, '.').slice(0, padTo))
+  }
   return chunks
 }
 
@@ -48,7 +51,7 @@ export function planReply (body: MessagesRequest, behaviour: Behaviour, id: stri
     pieces.set(content.length, THOUGHTS)
     content.push({ type: 'thinking', thinking: THOUGHTS.join(''), signature: 'EqQBCgIYAhIM' + seed.toString('base64').slice(0, 24) })
   }
-  const chunks = textChunks(seed, behaviour.scenario === 'tool_use' ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens)
+  const chunks = textChunks(seed, behaviour.scenario === 'tool_use' ? Math.min(3, behaviour.outputTokens) : behaviour.outputTokens, behaviour.chunkBytes)
   pieces.set(content.length, chunks)
   content.push({ type: 'text', text: chunks.join('') })
   if (behaviour.scenario === 'tool_use') {

@@ -5,7 +5,10 @@ export type HeaderMap = Record<string, string | string[] | undefined>
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'host', 'http2-settings'
+  'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'host', 'http2-settings',
+  // Node answers `100 Continue` to the client itself and the body is sent upstream whole or
+  // streamed at once; undici refuses to send `expect` (every such request became a 502).
+  'expect'
 ])
 
 function connectionListed (headers: HeaderMap): Set<string> | null {

@@ -15,11 +15,34 @@ export class SseParser {
   #buffer = ''
   /** CRLF framing is legal SSE, but the API sends LF: only search for CRLF once a CR was seen. */
   #sawCr = false
+  /** Inside an event too large to hold: its text is dropped until the next event boundary. */
+  #skipping = false
+  /** Events dropped for being larger than `maxEventChars` (the stream is then not whole). */
+  skipped = 0
+
+  /**
+   * @param maxEventChars an unfinished event is held up to this size, then dropped: the bytes are
+   * relayed anyway, and one endless event must not grow a string to V8's limit (which failed the
+   * relay with a false "upstream connection lost").
+   */
+  constructor (readonly maxEventChars = Number.POSITIVE_INFINITY) {}
 
   /** Feeds a chunk; returns the events it completed (possibly none). */
   push (chunk: Buffer | string): SseEvent[] {
-    const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk)
+    let text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk)
     if (!this.#sawCr && text.includes('\r')) this.#sawCr = true
+    if (this.#skipping) {
+      const joined = this.#buffer + text
+      const end = this.#boundary(joined, 0)
+      if (end === null) {
+        // A separator may straddle chunks: keep the last three characters.
+        this.#buffer = joined.slice(-3)
+        return []
+      }
+      this.#skipping = false
+      this.#buffer = ''
+      text = joined.slice(end[0] + end[1])
+    }
     const buffer = this.#buffer + text
     const events: SseEvent[] = []
     let start = 0
@@ -39,7 +62,25 @@ export class SseParser {
       start = end + separator
     }
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
+    if (this.#buffer.length > this.maxEventChars) {
+      this.skipped++
+      this.#skipping = true
+      this.#buffer = this.#buffer.slice(-3)
+    }
     return events
+  }
+
+  /** [index, separator length] of the first event boundary at or after `from`, or null. */
+  #boundary (text: string, from: number): [number, number] | null {
+    const lf = text.indexOf('\n\n', from)
+    const crlf = this.#sawCr ? text.indexOf('\r\n\r\n', from) : -1
+    if (crlf !== -1 && (lf === -1 || crlf < lf)) return [crlf, 4]
+    return lf === -1 ? null : [lf, 2]
+  }
+
+  /** Characters held for the unfinished event. */
+  get pendingChars (): number {
+    return this.#buffer.length
   }
 
   /** Whether bytes of an unfinished event are pending. */

@@ -10,7 +10,8 @@ import type { RoutePlan } from '../route-plan.js'
 import { admit, settle } from '../admission.js'
 import type { Admission } from '../admission.js'
 import { forwardWithFallback, hopsBefore } from '../../upstream/forward.js'
-import { readBody } from '../../upstream/read-body.js'
+import { readBodyUpTo } from '../../upstream/read-body.js'
+import { pipeline } from 'node:stream/promises'
 import type { ForwardResult } from '../../upstream/forward.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../upstream/headers.js'
 import { SseParser } from '../../upstream/sse.js'
@@ -123,11 +124,17 @@ async function exchange (
   /** The answer's own bytes, when it came as one JSON body: stored as they are. */
   let answerBytes: Buffer | undefined
   if (plan.outgoing.stream === true && forwarded.response.statusCode === 200 && isEventStream(forwarded.response.headers['content-type'])) {
-    message = await relayStream(request, reply, upstreamStartNs, forwarded, headers, outcome, storable)
+    message = await relayStream(request, reply, upstreamStartNs, forwarded, headers, outcome, storable, deps.upstreamBufferLimitBytes)
   } else {
     let bytes: Buffer
     try {
-      bytes = await readBody(forwarded.response.body)
+      const read = await readBodyUpTo(forwarded.response.body, deps.upstreamBufferLimitBytes, declaredLength(forwarded.response.headers))
+      if (!read.complete) {
+        await relayUnread(request, reply, forwarded, headers, read.head, outcome, upstreamStartNs)
+        deps.outcomes.record(outcome)
+        return null
+      }
+      bytes = read.bytes
     } catch (err) {
       // The client went away (the abort ends the body) or the upstream broke mid-body; either
       // way the upstream's status never reached the client.
@@ -176,26 +183,68 @@ async function relayStream (
   forwarded: ForwardResult,
   headers: Record<string, string | string[]>,
   outcome: RequestOutcome,
-  storable: boolean
+  storable: boolean,
+  upstreamBufferLimitBytes: number
 ): Promise<Message | null> {
   reply.hijack()
   const raw = reply.raw
   // Headers leave with the first event (message_start follows them at once): one write, not two.
   raw.writeHead(200, headers)
-  const parser = new SseParser()
-  const accumulator = new StreamAccumulator(storable ? 'full' : 'usage')
+  const parser = new SseParser(upstreamBufferLimitBytes)
+  const accumulator = new StreamAccumulator(storable ? 'full' : 'usage', request.gw.config.cache.maxEntryBytes)
+  let sideError: unknown = null
   const end = await relaySse(raw, forwarded.response.body, (chunk) => {
     for (const event of parser.push(chunk)) {
       if (accumulator.add(event)) outcome.ttftSeconds = secondsSince(request.gw.startedAtNs)
     }
-  }, () => accumulator.reachedEnd)
+  }, () => accumulator.reachedEnd, (err) => { sideError = err })
   const result = accumulator.outcome()
-  outcome.usage = result.usage
+  // A stream the gateway could not follow whole was still relayed whole; its usage is unknown
+  // when the parser broke down, partial events mean the message cannot be stored.
+  if (sideError !== null) request.log.warn({ err: sideError }, 'stream relayed without reading it: its usage is not counted')
+  outcome.usage = sideError === null ? result.usage : null
+  if (sideError !== null || parser.skipped > 0) result.message = null
   outcome.upstreamSeconds = secondsSince(upstreamStartNs)
   outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
   if (result.errorType !== null) outcome.upstreamErrorType = result.errorType
   else if (end !== 'ended') outcome.upstreamErrorType = end === 'client_gone' ? 'client_closed' : end === 'truncated' ? 'stream_truncated' : 'stream_error'
   return end === 'ended' ? result.message : null
+}
+
+/**
+ * An answer larger than UPSTREAM_BUFFER_LIMIT_BYTES is relayed as it arrives instead of being held
+ * whole (a 400 MB answer took 1.8 GB): not stored, and its usage is not read (it is logged, so the
+ * unpriced answer is visible).
+ */
+async function relayUnread (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  forwarded: ForwardResult,
+  headers: Record<string, string | string[]>,
+  head: readonly Buffer[],
+  outcome: RequestOutcome,
+  upstreamStartNs: bigint
+): Promise<void> {
+  request.log.warn({ status: forwarded.response.statusCode, model: forwarded.model }, 'upstream answer larger than UPSTREAM_BUFFER_LIMIT_BYTES: relayed unread, its usage not counted')
+  reply.hijack()
+  const raw = reply.raw
+  raw.writeHead(forwarded.response.statusCode, headers)
+  for (const chunk of head) raw.write(chunk)
+  try {
+    await pipeline(forwarded.response.body, raw)
+  } catch {
+    // The client went away (the abort stopped the upstream) or the upstream broke off: the body is
+    // cut short, which the client sees.
+    outcome.upstreamErrorType = clientGoneOf(request).aborted ? 'client_closed' : 'stream_error'
+    raw.destroy()
+  }
+  outcome.upstreamSeconds = secondsSince(upstreamStartNs)
+  outcome.durationSeconds = secondsSince(request.gw.startedAtNs)
+}
+
+function declaredLength (headers: ForwardResult['response']['headers']): number {
+  const value = headers['content-length']
+  return typeof value === 'string' ? Number(value) : Number.NaN
 }
 
 function isEventStream (contentType: string | string[] | undefined): boolean {

@@ -7,7 +7,9 @@ test('defaults when nothing is set', () => {
   assert.ok('config' in result)
   assert.deepEqual(result.config, {
     port: 8080, host: '0.0.0.0', upstreamUrl: null, configPath: 'config/gateway.yaml', redisUrl: null, logLevel: 'info',
-    metricsPort: null, metricsToken: null, adminToken: null, publicUrl: null, bodyLimitBytes: 33554432, shutdownTimeoutMs: 30000
+    metricsPort: null, metricsToken: null, adminToken: null, publicUrl: null, bodyLimitBytes: 33554432,
+    bodyBudgetBytes: null, headersTimeoutMs: 60000, requestTimeoutMs: 300000, keepAliveTimeoutMs: 72000, upstreamBufferLimitBytes: 33554432,
+    shutdownTimeoutMs: 30000
   })
 })
 
@@ -23,6 +25,16 @@ test('reads every variable', () => {
   assert.equal(result.config.metricsPort, 9464)
 })
 
+test('reads the memory and connection limits', () => {
+  const result = readEnv({
+    REQUEST_BUFFER_BUDGET_BYTES: '4194304', HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '2000',
+    UPSTREAM_BUFFER_LIMIT_BYTES: '65536'
+  })
+  assert.ok('config' in result)
+  const { bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes } = result.config
+  assert.deepEqual([bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes], [4194304, 500, 1000, 2000, 65536])
+})
+
 const INVALID: Array<[Record<string, string>, string]> = [
   [{ PORT: 'eighty' }, 'PORT'],
   [{ PORT: '70000' }, 'PORT'],
@@ -31,7 +43,12 @@ const INVALID: Array<[Record<string, string>, string]> = [
   [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
   [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
   [{ METRICS_PORT: '-1' }, 'METRICS_PORT'],
-  [{ BODY_LIMIT_BYTES: '0' }, 'BODY_LIMIT_BYTES']
+  [{ BODY_LIMIT_BYTES: '0' }, 'BODY_LIMIT_BYTES'],
+  [{ REQUEST_BUFFER_BUDGET_BYTES: 'lots' }, 'REQUEST_BUFFER_BUDGET_BYTES'],
+  [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'],
+  // Node refuses a header timeout longer than the request timeout.
+  [{ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' }, 'HEADERS_TIMEOUT_MS'],
+  [{ UPSTREAM_BUFFER_LIMIT_BYTES: '-5' }, 'UPSTREAM_BUFFER_LIMIT_BYTES']
 ]
 for (const [env, variable] of INVALID) {
   test(`an invalid ${variable} is one issue naming it`, () => {

@@ -121,6 +121,38 @@ test('reload() (what SIGHUP does) reloads on demand; a deleted file is a failure
   assert.match(seen.at(-1)?.issues[0]?.message ?? '', /cannot read/)
 })
 
+const EMPTY_FILES: Array<[string, string]> = [
+  ['an empty file', ''],
+  ['only blank lines', '\n\n  \n'],
+  ['only comments', '# routes moved elsewhere\n# nothing here\n'],
+  ['a bare document marker', '---\n'],
+  ['a document end marker', '...\n'],
+  ['an explicit null', 'null\n']
+]
+
+for (const [name, text] of EMPTY_FILES) {
+  test(`${name} is refused at start and on reload: the old policy (routes, upstream.url) keeps serving`, async (t) => {
+    const { path, holder, watcher, seen } = await setup(t, 'upstream: { url: "http://127.0.0.1:9" }\n' + VALID_A)
+    const before = holder.current()
+    await writeFile(path, text)
+    assert.ok('issues' in await loadConfig(path, { nowMs: Date.now(), envOverrides: {} }), 'refused at start')
+    await watcher.reload()
+    assert.equal(holder.current(), before)
+    assert.equal(ruleOf(holder.current()), 'rule-a')
+    assert.equal(holder.current().upstream.url, 'http://127.0.0.1:9')
+    assert.equal(seen.at(-1)?.result, 'failure')
+    assert.match(seen.at(-1)?.issues[0]?.message ?? '', /no YAML document/)
+  })
+}
+
+test('`{}` is still a valid policy: all defaults, on purpose', async (t) => {
+  const { path, holder, watcher, seen } = await setup(t, VALID_A)
+  await writeFile(path, '{}\n')
+  await watcher.reload()
+  assert.equal(seen.at(-1)?.result, 'success')
+  assert.equal(holder.current().policy.rules.length, 0)
+})
+
 test('SIGHUP triggers a reload', async (t) => {
   const { path, holder, results } = await setup(t, VALID_A, { sighup: true })
   await writeFile(path, VALID_B)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseJsonBody, parseMessagesRequest } from '../../../src/messages/parse-request.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonBody, parseMessagesRequest } from '../../../src/messages/parse-request.js'
 import { GatewayError } from '../../../src/errors.js'
 
 const valid = { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }
@@ -41,3 +41,22 @@ test('invalid and empty JSON text are TL_ERR_INVALID_JSON', () => {
     assert.throws(() => parseJsonBody(text), (err: unknown) => err instanceof GatewayError && err.code === 'TL_ERR_INVALID_JSON')
   }
 })
+
+const deep = (levels: number, open = '[', close = ']'): string => open.repeat(levels) + close.repeat(levels)
+const DEPTHS: Array<[string, string, boolean]> = [
+  ['128 arrays', deep(128), false],
+  ['129 arrays', deep(129), true],
+  ['10 000 arrays', deep(10_000), true],
+  ['129 objects', '{"a":'.repeat(129) + '1' + '}'.repeat(129), true],
+  ['mixed, 129 deep', '[{"a":'.repeat(64) + '[1]' + '}]'.repeat(64), true],
+  ['brackets inside strings do not count', JSON.stringify({ s: '['.repeat(1000) + '{'.repeat(1000) }), false],
+  ['escaped quotes do not end a string', JSON.stringify({ s: '\\"' + '['.repeat(500) }), false],
+  ['many brackets side by side, shallow', '[' + '[1],'.repeat(5000) + '[1]]', false],
+  ['unbalanced closing brackets first', ']]]]' + deep(100), false]
+]
+for (const [name, text, tooDeep] of DEPTHS) {
+  test(`nesting: ${name} → ${tooDeep ? 'TL_ERR_TOO_DEEP' : 'parsed'}`, () => {
+    assert.equal(nestsDeeperThan(text, MAX_JSON_DEPTH), tooDeep)
+    if (tooDeep) assert.throws(() => parseJsonBody(text), (err: unknown) => err instanceof GatewayError && err.code === 'TL_ERR_TOO_DEEP' && err.status === 400)
+  })
+}

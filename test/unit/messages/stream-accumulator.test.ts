@@ -78,3 +78,25 @@ test('an unknown delta type makes the stream unstorable but still counts usage',
   assert.equal(acc.outcome().message, null)
   assert.equal(acc.outcome().usage.output_tokens, 42)
 })
+
+test('full mode stops reassembling past maxFullChars (the message could never be stored) and still reads the usage', () => {
+  const acc = new StreamAccumulator('full', 5000)
+  acc.add(ev('message_start', { type: 'message_start', message: { id: 'm', type: 'message', role: 'assistant', model: 'x', content: [], usage: { input_tokens: 11, output_tokens: 1 } } }))
+  acc.add(ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }))
+  for (let i = 0; i < 100; i++) acc.add(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'z'.repeat(1000) } }))
+  acc.add(ev('content_block_stop', { type: 'content_block_stop', index: 0 }))
+  acc.add(ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 100 } }))
+  acc.add({ event: 'message_stop', data: '{"type":"message_stop"}' })
+  assert.equal(acc.gaveUp, true)
+  const result = acc.outcome()
+  assert.equal(result.message, null)
+  assert.equal(result.completed, true)
+  assert.deepEqual(result.usage, { input_tokens: 11, output_tokens: 100 })
+})
+
+test('full mode within maxFullChars reassembles as before', () => {
+  const acc = new StreamAccumulator('full', 1_000_000)
+  for (const event of TOOL_STREAM) acc.add(event)
+  assert.equal(acc.gaveUp, false)
+  assert.notEqual(acc.outcome().message, null)
+})

@@ -123,3 +123,28 @@ for (const [code, status, retryable] of CLIENT_ERRORS) {
     assert.deepEqual((JSON.parse(body) as { error: { type: string } }).error.type, 'invalid_request_error')
   })
 }
+
+test('a request timeout while an answer is already under way cuts the connection instead of writing a second status line', async () => {
+  const server = createServer((socket) => {
+    socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n')
+    Object.assign(socket, { _httpMessage: { headersSent: true } })
+    answerClientError(Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      let text = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => { text += chunk })
+      socket.on('close', () => resolve(text))
+      socket.on('error', () => resolve(text))
+    })
+    assert.equal(answer.match(/HTTP\/1\.1/g)?.length, 1)
+    assert.doesNotMatch(answer, /408/)
+  } finally {
+    server.close()
+  }
+})

@@ -14,6 +14,7 @@ test('x-sim-* headers map to a behaviour; other headers are ignored', () => {
     [{ 'x-sim-event-delay-ms': '40' }, { eventDelayMs: 40 }],
     [{ 'x-sim-first-token-ms': '300', 'x-sim-stamp': '1' }, { firstTokenMs: 300, stamp: true }],
     [{ 'x-sim-output-tokens': '3' }, { outputTokens: 3 }],
+    [{ 'x-sim-chunk-bytes': '65536' }, { chunkBytes: 65536 }],
     [{ 'x-sim-scenario': 'tool_use' }, { scenario: 'tool_use' }],
     [{ 'x-sim-scenario': 'thinking' }, { scenario: 'thinking' }],
     [{ 'x-sim-error-after-events': '0' }, { errorAfterEvents: 0 }],

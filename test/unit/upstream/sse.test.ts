@@ -46,3 +46,26 @@ for (const { name, input, expected } of CASES) {
     assert.deepEqual(new SseParser().push(input), expected)
   })
 }
+
+test('an event larger than maxEventChars is dropped, never held: the parser stays bounded and finds the next event', () => {
+  const parser = new SseParser(1000)
+  assert.deepEqual(parser.push('event: message_start\ndata: {"a":1}\n\nevent: content_block_delta\ndata: '), [{ event: 'message_start', data: '{"a":1}' }])
+  for (let i = 0; i < 200; i++) {
+    assert.deepEqual(parser.push('x'.repeat(500)), [])
+    assert.ok(parser.pendingChars <= 1000 + 500, `held ${parser.pendingChars} characters`)
+  }
+  // The separator straddles two chunks.
+  assert.deepEqual(parser.push('xxx\n'), [])
+  assert.deepEqual(parser.push('\nevent: message_delta\ndata: {"usage":{"output_tokens":7}}\n\nevent: message_stop\ndata: {}\n\n'), [
+    { event: 'message_delta', data: '{"usage":{"output_tokens":7}}' },
+    { event: 'message_stop', data: '{}' }
+  ])
+  assert.equal(parser.skipped, 1)
+})
+
+test('without a bound (the default) a large event is parsed whole', () => {
+  const parser = new SseParser()
+  const big = 'y'.repeat(100_000)
+  assert.deepEqual(parser.push(`event: content_block_delta\ndata: ${big}\n\n`), [{ event: 'content_block_delta', data: big }])
+  assert.equal(parser.skipped, 0)
+})
