@@ -10,7 +10,7 @@ import { createUpstreamReachability } from './upstream/reachability.js'
 import type { OutcomeSink } from './server/outcome.js'
 import { registerRequestLifecycle } from './server/request-context.js'
 import { lazyChildLogger } from './server/request-logger.js'
-import { answerClientError, registerErrorHandler } from './server/error-handler.js'
+import { answerClientError, registerErrorHandler, sendGatewayError, toGatewayErrorFromAny } from './server/error-handler.js'
 import { healthRoutes } from './server/routes/health.js'
 import { messagesRoutes } from './server/routes/messages.js'
 import { countTokensRoutes } from './server/routes/count-tokens.js'
@@ -27,6 +27,9 @@ import type { Tenancy } from './tenancy/create-tenancy.js'
 import { registerTenancyAuth } from './server/tenancy-auth.js'
 import { adminRoutes } from './server/routes/admin.js'
 import type { AdminRouteOptions } from './server/routes/admin.js'
+import { createResilience } from './upstream/resilience.js'
+import type { Resilience } from './upstream/resilience.js'
+import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-events.js'
 import { getHeapStatistics } from 'node:v8'
 import { BodyBudget, defaultBodyBudgetBytes } from './server/body-budget.js'
 import { jsonBodyParser } from './server/read-json-body.js'
@@ -53,6 +56,8 @@ export interface AppDeps {
   tenancy?: Tenancy | null
   /** POST /admin/reload: reloads the policy file (main.ts passes the watcher's reload). */
   reloadConfig?: AdminRouteOptions['reloadConfig']
+  /** Circuit breakers and retry budget; absent = a fresh one reporting to `metrics` and the log. */
+  resilience?: Resilience
   /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
   upstreamProbeAfterMs?: number
   /** Request-body bytes held in memory at once across all requests (REQUEST_BUFFER_BUDGET_BYTES). */
@@ -99,7 +104,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: true,
-    clientErrorHandler: answerClientError
+    clientErrorHandler: answerClientError,
+    // A URL Fastify cannot decode (`/v1/models/%ff`) is the client's mistake, in Anthropic's shape.
+    frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
@@ -109,12 +116,15 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   registerRequestLifecycle(app, { currentConfig: deps.config, isClosing: () => closing, outcomes: deps.outcomes, inflight: deps.metrics?.inflight ?? null, budget })
   registerErrorHandler(app)
 
+  const resilience = deps.resilience ?? createResilience({ events: resilienceEvents(deps.metrics ?? null, () => app.log, deps.config) })
+  deps.metrics?.observeBreakers(() => breakerGaugeValues(resilience, deps.config))
   const reachability = createUpstreamReachability({
     probeAfterMs: deps.upstreamProbeAfterMs ?? 10_000,
     probeTimeoutMs: deps.config().upstream.connectTimeoutMs
   })
   const routeDeps: RouteDeps = {
     upstream: reachability.observing(deps.upstream),
+    resilience,
     outcomes: deps.outcomes,
     cache: deps.cache ?? null,
     random: deps.random ?? Math.random,

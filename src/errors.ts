@@ -30,6 +30,8 @@ export const ERRORS = {
   TL_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
   TL_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },
   TL_ERR_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true },
+  /** Every candidate model's circuit breaker is open (or the retry budget is spent): the answer the API gives when overloaded. */
+  TL_ERR_UPSTREAM_UNAVAILABLE: { status: 529, type: 'overloaded_error', retryable: true },
   TL_ERR_SHUTTING_DOWN: { status: 503, type: 'api_error', retryable: true },
   TL_ERR_INTERNAL: { status: 500, type: 'api_error', retryable: true }
 } as const satisfies Record<string, ErrorSpec>
@@ -41,9 +43,12 @@ export class GatewayError extends Error {
   readonly status: number
   readonly type: string
   readonly retryable: boolean
+  /** Sent as `retry-after` (whole seconds) when set. */
+  readonly retryAfterSeconds: number | null
 
-  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options)
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null
     const spec: ErrorSpec = ERRORS[code]
     this.name = 'GatewayError'
     this.code = code

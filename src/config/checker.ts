@@ -114,6 +114,15 @@ export class Checker {
     return value
   }
 
+  number (value: unknown, path: string, min: number, max = Number.POSITIVE_INFINITY): number | null {
+    if (value === undefined) return null
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      this.add(path, `must be a number ${Number.isFinite(max) ? `from ${min} to ${max}` : `≥ ${min}`}, got ${describeValue(value)}`)
+      return null
+    }
+    return value
+  }
+
   oneOf<T extends string> (value: unknown, path: string, allowed: readonly T[]): T | null {
     if (value === undefined) return null
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

@@ -16,6 +16,8 @@ import type { ConfigIssue } from './issues.js'
 import { compileAuth, compileTenants, keysBySha256 } from './compile-tenants.js'
 import type { CacheConfig, RuntimeConfig, UpstreamConfig } from './types.js'
 import { parseDurationMs, parseSizeBytes } from './units.js'
+import type { BreakerSettings } from '../upstream/circuit-breaker.js'
+import type { RetryBudgetSettings } from '../upstream/retry-budget.js'
 
 export interface CompileOptions {
   /** Where the file came from (null for inline configs), recorded in `source`. */
@@ -88,14 +90,40 @@ function compileModels (catalogRaw: unknown, overrides: unknown, check: Checker)
 function compileUpstream (raw: unknown, check: Checker, urlOverride: string | undefined): UpstreamConfig {
   const fields = check.object(raw, 'upstream', 'upstream') ?? {}
   const url = check.url(fields.url, 'upstream.url') ?? DEFAULTS.upstream.url
-  const ms = (key: keyof typeof DEFAULTS.upstream & `${string}_${string}`): number =>
+  const ms = (key: 'connect_timeout' | 'headers_timeout' | 'body_timeout'): number =>
     positiveMs(check, fields[key], pathOf('upstream', key)) ?? defaultMs(DEFAULTS.upstream[key])
   return {
     url: urlOverride ?? url,
     connectTimeoutMs: ms('connect_timeout'),
     headersTimeoutMs: ms('headers_timeout'),
     bodyTimeoutMs: ms('body_timeout'),
-    fallbackRetryBudgetMs: check.durationMs(fields.fallback_retry_budget, 'upstream.fallback_retry_budget') ?? defaultMs(DEFAULTS.upstream.fallback_retry_budget)
+    fallbackRetryBudgetMs: check.durationMs(fields.fallback_retry_budget, 'upstream.fallback_retry_budget') ?? defaultMs(DEFAULTS.upstream.fallback_retry_budget),
+    circuitBreaker: compileBreaker(fields.circuit_breaker, check),
+    retryBudget: compileRetryBudget(fields.retry_budget, check)
+  }
+}
+
+function compileBreaker (raw: unknown, check: Checker): BreakerSettings {
+  const path = 'upstream.circuit_breaker'
+  const fields = check.object(raw, path, 'circuit_breaker') ?? {}
+  const defaults = DEFAULTS.upstream.circuit_breaker
+  return {
+    enabled: check.boolean(fields.enabled, pathOf(path, 'enabled')) ?? defaults.enabled,
+    minFailures: check.integer(fields.min_failures, pathOf(path, 'min_failures'), 1) ?? defaults.min_failures,
+    failureRatio: check.number(fields.failure_ratio, pathOf(path, 'failure_ratio'), 0, 1) ?? defaults.failure_ratio,
+    windowMs: positiveMs(check, fields.window, pathOf(path, 'window')) ?? defaultMs(defaults.window),
+    coolDownMs: positiveMs(check, fields.cool_down, pathOf(path, 'cool_down')) ?? defaultMs(defaults.cool_down)
+  }
+}
+
+function compileRetryBudget (raw: unknown, check: Checker): RetryBudgetSettings {
+  const path = 'upstream.retry_budget'
+  const fields = check.object(raw, path, 'retry_budget') ?? {}
+  const defaults = DEFAULTS.upstream.retry_budget
+  return {
+    ratio: check.number(fields.ratio, pathOf(path, 'ratio'), 0) ?? defaults.ratio,
+    minPerWindow: check.integer(fields.min_per_window, pathOf(path, 'min_per_window'), 0) ?? defaults.min_per_window,
+    windowMs: positiveMs(check, fields.window, pathOf(path, 'window')) ?? defaultMs(defaults.window)
   }
 }
 

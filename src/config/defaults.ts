@@ -8,7 +8,19 @@ export const DEFAULTS = {
     /** Non-streaming generations can take minutes before the first header byte. */
     headers_timeout: '10m',
     body_timeout: '5m',
-    fallback_retry_budget: '10s'
+    fallback_retry_budget: '10s',
+    circuit_breaker: {
+      enabled: true,
+      min_failures: 5,
+      failure_ratio: 0.5,
+      window: '10s',
+      cool_down: '15s'
+    },
+    retry_budget: {
+      ratio: 0.2,
+      min_per_window: 10,
+      window: '10s'
+    }
   },
   cache: {
     mode: 'deterministic',

@@ -35,7 +35,35 @@ const UPSTREAM = {
     connect_timeout: duration('TCP/TLS connect timeout.', DEFAULTS.upstream.connect_timeout),
     headers_timeout: duration('Time allowed until the response headers arrive.', DEFAULTS.upstream.headers_timeout),
     body_timeout: duration('Longest silence allowed between two body chunks.', DEFAULTS.upstream.body_timeout),
-    fallback_retry_budget: duration('Total time spent honouring retry-after before trying the next fallback model.', DEFAULTS.upstream.fallback_retry_budget)
+    fallback_retry_budget: duration('Total time spent honouring retry-after before trying the next fallback model.', DEFAULTS.upstream.fallback_retry_budget),
+    circuit_breaker: ref('circuit_breaker'),
+    retry_budget: ref('retry_budget')
+  }
+} as const
+
+const BREAKER = DEFAULTS.upstream.circuit_breaker
+const CIRCUIT_BREAKER = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Per upstream model: after a burst of connect errors, timeouts, 5xx or 529 in `window`, the model is skipped (fallbacks go next at once; with none left the client gets 529 overloaded_error with retry-after) until `cool_down` has passed; then one trial request decides whether it closes again.',
+  properties: {
+    enabled: { type: 'boolean', default: BREAKER.enabled },
+    min_failures: { type: 'integer', minimum: 1, default: BREAKER.min_failures, description: 'Failures in the window before it may open.' },
+    failure_ratio: { type: 'number', minimum: 0, maximum: 1, default: BREAKER.failure_ratio, description: 'Share of the attempts in the window that must have failed, 0–1.' },
+    window: duration('The rolling window failures are counted over.', BREAKER.window),
+    cool_down: duration('How long an open breaker skips the model before one trial request.', BREAKER.cool_down)
+  }
+} as const
+
+const BUDGET = DEFAULTS.upstream.retry_budget
+const RETRY_BUDGET = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Fallback attempts (the next model of a chain, or the primary again after retry-after) may be at most `ratio` of first attempts over `window`, plus `min_per_window`; past it the last upstream answer is returned as it is.',
+  properties: {
+    ratio: { type: 'number', minimum: 0, default: BUDGET.ratio, description: 'Fallback attempts allowed per first attempt (0.2 = one in five).' },
+    min_per_window: { type: 'integer', minimum: 0, default: BUDGET.min_per_window, description: 'Fallback attempts always allowed per window.' },
+    window: duration('The rolling window attempts are counted over.', BUDGET.window)
   }
 } as const
 
@@ -90,7 +118,7 @@ const LIMITS = {
   }
 } as const
 
-const BUDGET = {
+const TENANT_BUDGET = {
   type: 'object',
   additionalProperties: false,
   description: 'What happens as the tenant (or one of its keys) uses up a USD budget.',
@@ -232,13 +260,15 @@ const ROOT = {
 export const OBJECT_SCHEMAS = {
   root: ROOT,
   upstream: UPSTREAM,
+  circuit_breaker: CIRCUIT_BREAKER,
+  retry_budget: RETRY_BUDGET,
   cache: CACHE,
   auth: AUTH,
   secret_ref: SECRET_REF,
   tenant: TENANT,
   gateway_key: GATEWAY_KEY,
   limits: LIMITS,
-  budget: BUDGET,
+  budget: TENANT_BUDGET,
   virtual_model: VIRTUAL_MODEL,
   route: ROUTE,
   match: MATCH,
@@ -256,7 +286,9 @@ export function keysOf (kind: ObjectKind): readonly string[] {
 /** Keys people are likely to write by habit or from another gateway's format → what we call them. */
 export const KEY_HINTS: Readonly<Record<ObjectKind, Readonly<Record<string, string>>>> = {
   root: { rules: 'routes', policy: 'routes', upstream_url: 'upstream.url', base_url: 'upstream.url', virtual: 'virtual_models', aliases: 'virtual_models', catalog: 'models', tenant: 'tenants' },
-  upstream: { base_url: 'url', origin: 'url', timeout: 'headers_timeout', connect_timeout_ms: 'connect_timeout', retry_budget: 'fallback_retry_budget' },
+  upstream: { base_url: 'url', origin: 'url', timeout: 'headers_timeout', connect_timeout_ms: 'connect_timeout', breaker: 'circuit_breaker', circuit_breakers: 'circuit_breaker', retries: 'retry_budget' },
+  circuit_breaker: { threshold: 'min_failures', failures: 'min_failures', consecutive_failures: 'min_failures', ratio: 'failure_ratio', error_ratio: 'failure_ratio', interval: 'window', cooldown: 'cool_down', open_duration: 'cool_down', timeout: 'cool_down', enable: 'enabled' },
+  retry_budget: { percent: 'ratio (a share, 0–1)', budget_percent: 'ratio (a share, 0–1)', min_retries: 'min_per_window', min_retries_per_second: 'min_per_window', ttl: 'window' },
   cache: { ttl_seconds: 'ttl', enabled: 'mode', max_entry_size: 'max_entry_bytes', max_bytes: 'memory_max_bytes', scope: 'shared_scope' },
   auth: { type: 'mode', api_key: 'upstream_key', upstream_api_key: 'upstream_key' },
   secret_ref: { env_var: 'env', path: 'file', value: 'env or file (never the key itself)' },

@@ -7,6 +7,8 @@ import type { ConfigIssue } from './issues.js'
 import type { BudgetPolicy } from '../tenancy/budget.js'
 import type { KeyRecord } from '../tenancy/keys.js'
 import type { Limits } from '../tenancy/limits.js'
+import type { BreakerSettings } from '../upstream/circuit-breaker.js'
+import type { RetryBudgetSettings } from '../upstream/retry-budget.js'
 
 export interface UpstreamConfig {
   /** Origin plus optional base path, e.g. https://api.anthropic.com */
@@ -18,6 +20,10 @@ export interface UpstreamConfig {
   bodyTimeoutMs: number
   /** Total time budget spent waiting on retry-after before trying the next fallback model. */
   fallbackRetryBudgetMs: number
+  /** Per model: stop calling a model that keeps failing, probe it after a cool-down. */
+  circuitBreaker: BreakerSettings
+  /** Fallback attempts as a share of first attempts, so fallbacks cannot multiply a storm. */
+  retryBudget: RetryBudgetSettings
 }
 
 export type CacheMode = 'deterministic' | 'all' | 'off'

@@ -18,6 +18,7 @@ const CACHE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 export function createMetrics (options: { defaultMetrics: boolean; version: string }) {
   const registry = new Registry()
   const registers = [registry]
+  let breakerStates: () => Iterable<[string, number]> = () => []
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry })
   let bufferSource: { readonly used: number; readonly capacity: number } | null = null
   const metrics = {
@@ -62,6 +63,21 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     authFailures: new Counter({ name: 'llm_gateway_auth_failures_total', help: 'Requests refused with 401 by gateway-key authentication, by reason.', labelNames: ['tenant', 'reason'] as const, registers }),
     limitStoreFailures: new Counter({ name: 'llm_gateway_limit_store_failures_total', help: 'Limit and key store (Redis) operations that failed; mode says whether the tenant failed open or closed.', labelNames: ['tenant', 'mode'] as const, registers }),
     unpricedSpend: new Counter({ name: 'llm_gateway_tenant_unpriced_requests_total', help: 'Answers to a tenant whose model has no price in the catalog: not counted against its USD budgets.', labelNames: ['tenant'] as const, registers }),
+    breakerTransitions: new Counter({ name: 'llm_gateway_circuit_breaker_transitions_total', help: 'Circuit breaker state changes per upstream model, by the state entered (open, half_open, closed).', labelNames: ['model', 'to'] as const, registers }),
+    shortCircuits: new BufferedCounter({ name: 'llm_gateway_circuit_breaker_short_circuits_total', help: 'Calls to an upstream model skipped because its circuit breaker was open.', labelNames: ['model'] as const, registers }),
+    retryBudgetExhausted: new Counter({ name: 'llm_gateway_retry_budget_exhausted_total', help: 'Fallback attempts refused because the retry budget was spent (the last upstream answer was returned).', registers }),
+    breakerState: new Gauge({
+      name: 'llm_gateway_circuit_breaker_state',
+      help: 'Circuit breaker state per upstream model: 0 closed, 1 half-open, 2 open (models the gateway has called).',
+      labelNames: ['model'] as const,
+      registers,
+      collect () {
+        this.reset()
+        for (const [model, value] of breakerStates()) this.set({ model }, value)
+      }
+    }),
+    /** Gives the breaker gauge its source: model label → state value, read at scrape time. */
+    observeBreakers (source: () => Iterable<[string, number]>): void { breakerStates = source },
     configReloads: new Counter({ name: 'llm_gateway_config_reloads_total', help: 'Policy reloads by result.', labelNames: ['result'] as const, registers }),
     buildInfo: new Gauge({ name: 'llm_gateway_build_info', help: 'Always 1; labels carry the version.', labelNames: ['version', 'node_version'] as const, registers })
   }
@@ -69,6 +85,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   // Known-in-advance series exist from the start, so rate() sees the first increment.
   for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const operation of ['get', 'set', 'lock']) metrics.cacheFailures.inc({ operation }, 0)
+  metrics.retryBudgetExhausted.inc(0)
   // The alert on unpriced traffic needs the series to exist before the first unpriced token.
   for (const tokenType of ['input', 'output', 'cache_read', 'cache_write_5m', 'cache_write_1h']) metrics.unpricedTokens.inc({ token_type: tokenType }, 0)
   for (const reason of ['fractional', 'negative', 'non_numeric', 'unread']) metrics.malformedUsage.inc({ reason }, 0)

@@ -33,8 +33,9 @@ export function toGatewayErrorFromAny (err: unknown): GatewayError {
 export function sendGatewayError (reply: FastifyReply, requestId: string, err: GatewayError): FastifyReply {
   reply.code(err.status).header('content-type', 'application/json').header('x-gateway-request-id', requestId)
   if (!err.retryable) reply.header('x-should-retry', 'false')
+  if (err.retryAfterSeconds !== null) reply.header('retry-after', String(err.retryAfterSeconds))
   // Room in the body budget comes back as soon as other answers are over.
-  if (err.code === 'TL_ERR_BUSY') reply.header('retry-after', '1')
+  else if (err.code === 'TL_ERR_BUSY') reply.header('retry-after', '1')
   return reply.send(errorEnvelope(err.type, err.message, requestId))
 }
 
@@ -46,6 +47,7 @@ export function writeRawGatewayError (raw: FastifyReply['raw'], requestId: strin
   for (const name of raw.getHeaderNames()) raw.removeHeader(name)
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-gateway-request-id': requestId }
   if (!err.retryable) headers['x-should-retry'] = 'false'
+  if (err.retryAfterSeconds !== null) headers['retry-after'] = String(err.retryAfterSeconds)
   raw.writeHead(err.status, headers)
   raw.end(errorEnvelope(err.type, err.message, requestId))
 }

@@ -29,7 +29,7 @@ export async function forwardBuffered (
     path: request.url,
     headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
     signal: clientGoneOf(request)
-  }, candidates)
+  }, candidates, deps.resilience)
   const body = forwarded.response.body
   const contentLength = forwarded.response.headers['content-length']
   const read = await readBodyUpTo(body, deps.upstreamBufferLimitBytes, typeof contentLength === 'string' ? Number(contentLength) : Number.NaN)

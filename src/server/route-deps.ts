@@ -5,9 +5,12 @@ import type { OutcomeSink } from './outcome.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import type { Metrics } from '../metrics/registry.js'
 import type { Tenancy } from '../tenancy/create-tenancy.js'
+import type { Resilience } from '../upstream/resilience.js'
 
 export interface RouteDeps {
   upstream: UpstreamClient
+  /** Circuit breakers and the retry budget, shared by every route of the app. */
+  resilience: Resilience
   outcomes: OutcomeSink
   /** Null when caching is disabled for this app. */
   cache: ResponseCache | null

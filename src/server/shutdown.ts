@@ -21,12 +21,17 @@ export function installShutdown (app: FastifyInstance, options: ShutdownOptions)
       app.server.closeAllConnections()
     }, options.timeoutMs)
     deadline.unref()
+    // server.close() closes the connections idle at that moment only; a keep-alive connection whose
+    // stream ends later would hold the exit until the deadline. Sweep them as they go idle.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 250)
+    sweep.unref()
     app.close()
       .catch((err: unknown) => { app.log.error({ err }, 'error while closing') })
       .then(options.cleanup)
       .catch((err: unknown) => { app.log.error({ err }, 'error during cleanup') })
       .finally(() => {
         clearTimeout(deadline)
+        clearInterval(sweep)
         options.exit(0)
       })
   }

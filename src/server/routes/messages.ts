@@ -101,10 +101,12 @@ async function exchange (
       path: request.url,
       headers: upstreamRequestHeaders(request.headers, { bodyReplaced: true, readsResponse: true }),
       signal
-    }, plan.candidates)
+    }, plan.candidates, deps.resilience)
   } catch (err) {
     outcome.status = signal.aborted ? CLIENT_CLOSED_STATUS : isGatewayError(err) ? err.status : 502
-    outcome.upstreamErrorType = signal.aborted ? 'client_closed' : classifyTransportError(err)
+    // Every candidate skipped by its circuit breaker: the gateway answered 529 as the API would.
+    const shortCircuited = isGatewayError(err) && err.code === 'TL_ERR_UPSTREAM_UNAVAILABLE'
+    outcome.upstreamErrorType = signal.aborted ? 'client_closed' : shortCircuited ? 'overloaded_error' : classifyTransportError(err)
     // The hops walked before the last candidate failed too.
     outcome.fallbacks = hopsBefore(err)
     outcome.durationSeconds = secondsSince(request.gw.startedAtNs)

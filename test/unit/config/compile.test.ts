@@ -27,7 +27,10 @@ function issuesOf (yaml: string): string[] {
 test('an empty file gives every default, in one place', () => {
   for (const text of ['', '{}', '# only a comment\n']) {
     const config = compiled(text)
-    assert.deepEqual(config.upstream, { url: 'https://api.anthropic.com', connectTimeoutMs: 10_000, headersTimeoutMs: 600_000, bodyTimeoutMs: 300_000, fallbackRetryBudgetMs: 10_000 })
+    assert.deepEqual(config.upstream, { url: 'https://api.anthropic.com', connectTimeoutMs: 10_000, headersTimeoutMs: 600_000, bodyTimeoutMs: 300_000, fallbackRetryBudgetMs: 10_000,
+      circuitBreaker: { enabled: true, minFailures: 5, failureRatio: 0.5, windowMs: 10_000, coolDownMs: 15_000 },
+      retryBudget: { ratio: 0.2, minPerWindow: 10, windowMs: 10_000 }
+    })
     assert.deepEqual(config.cache, { mode: 'deterministic', ttlSeconds: 600, maxEntryBytes: 1_048_576, memoryMaxBytes: 67_108_864, compressOverBytes: 16_384, operationTimeoutMs: 50, lockWaitMs: 5000, sharedScope: null })
     assert.equal(config.publicUrl, null)
     assert.deepEqual(config.tenants, [])
@@ -40,7 +43,10 @@ test('an empty file gives every default, in one place', () => {
 
 test('every value of a full file is compiled (units, lower-cased names, trailing slash)', () => {
   const config = compiled(readFileSync(new URL('../../fixtures/policies/full.yaml', import.meta.url), 'utf8'))
-  assert.deepEqual(config.upstream, { url: 'http://127.0.0.1:9/base', connectTimeoutMs: 2000, headersTimeoutMs: 90_000, bodyTimeoutMs: 60_000, fallbackRetryBudgetMs: 500 })
+  assert.deepEqual(config.upstream, { url: 'http://127.0.0.1:9/base', connectTimeoutMs: 2000, headersTimeoutMs: 90_000, bodyTimeoutMs: 60_000, fallbackRetryBudgetMs: 500,
+    circuitBreaker: { enabled: false, minFailures: 3, failureRatio: 0.25, windowMs: 30_000, coolDownMs: 60_000 },
+    retryBudget: { ratio: 0.1, minPerWindow: 4, windowMs: 60_000 }
+  })
   assert.equal(config.publicUrl, 'https://gateway.example.com')
   assert.deepEqual(config.cache, { mode: 'all', ttlSeconds: 3600, maxEntryBytes: 2 * 1024 * 1024, memoryMaxBytes: 128 * 1024 * 1024, compressOverBytes: 4096, operationTimeoutMs: 20, lockWaitMs: 1000, sharedScope: 'everyone' })
   const noLimits = { requestsPerMinute: null, inputTokensPerMinute: null, outputTokensPerMinute: null, picoUsdPerDay: null, picoUsdPerMonth: null }
@@ -73,6 +79,17 @@ test('every value of a full file is compiled (units, lower-cased names, trailing
   assert.deepEqual(config.keysBySha256.get(researchKey.sha256), researchKey)
   assert.deepEqual(config.policy.ruleNames, ['everything', 'auto'])
   assert.deepEqual(config.policy.virtualModels, [{ id: 'claude-auto', displayName: 'Auto', description: 'Cheapest model that fits' }])
+})
+
+test('circuit breaker and retry budget settings are checked', () => {
+  assert.deepEqual(issuesOf('upstream: { circuit_breaker: { failure_ratio: 1.5, min_failures: 0, cool_down: 0s }, retry_budget: { ratio: -1, min_per_window: 1.5 } }'), [
+    'upstream.circuit_breaker.min_failures: must be an integer ≥ 1, got number 0',
+    'upstream.circuit_breaker.failure_ratio: must be a number from 0 to 1, got number 1.5',
+    'upstream.circuit_breaker.cool_down: must be greater than 0',
+    'upstream.retry_budget.ratio: must be a number ≥ 0, got number -1',
+    'upstream.retry_budget.min_per_window: must be an integer ≥ 0, got number 1.5'
+  ])
+  assert.match(issuesOf('upstream: { circuit_breaker: { cooldown: 5s } }')[0] ?? '', /unknown key "cooldown"; did you mean cool_down\?/)
 })
 
 test('the environment overrides the upstream url', () => {

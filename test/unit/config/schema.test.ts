@@ -37,6 +37,8 @@ test('every object in the schema file lists exactly the keys compile accepts', (
 const PLACES: Record<ObjectKind, { file: (extra: Record<string, unknown>) => Record<string, unknown>; path: string }> = {
   root: { file: (x) => ({ ...x }), path: 'zz_unknown' },
   upstream: { file: (x) => ({ upstream: x }), path: 'upstream.zz_unknown' },
+  circuit_breaker: { file: (x) => ({ upstream: { circuit_breaker: x } }), path: 'upstream.circuit_breaker.zz_unknown' },
+  retry_budget: { file: (x) => ({ upstream: { retry_budget: x } }), path: 'upstream.retry_budget.zz_unknown' },
   cache: { file: (x) => ({ cache: x }), path: 'cache.zz_unknown' },
   tenant: { file: (x) => ({ tenants: [{ name: 't', headers: { 'x-t': 'a' }, ...x }] }), path: 'tenants[0].zz_unknown' },
   auth: { file: (x) => ({ auth: { mode: 'passthrough', ...x } }), path: 'auth.zz_unknown' },
@@ -76,6 +78,10 @@ test('the full fixture uses every key of every object kind, and compile and the 
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
   note('root', full)
   note('upstream', full.upstream)
+  if (isRecord(full.upstream)) {
+    note('circuit_breaker', full.upstream.circuit_breaker)
+    note('retry_budget', full.upstream.retry_budget)
+  }
   note('cache', full.cache)
   note('auth', full.auth)
   if (isRecord(full.auth)) note('secret_ref', full.auth.upstream_key)
