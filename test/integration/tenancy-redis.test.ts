@@ -109,8 +109,13 @@ test('two gateway processes, one Redis: a 25/min limit admits exactly 25 per win
   // On a loaded machine a burst can outlast its minute: group the answers by the window they were
   // counted in (the reset time every answer names). Every window that refused anything admitted
   // exactly the limit, never more: no double spend across the replicas.
+  // A Redis call slower than the store timeout (a very loaded machine) fails open: that answer
+  // carries the upstream's rate-limit headers, not the tenant's, and may still have been counted
+  // in Redis (the script ran; its reply came late). Those are told apart and allowed for.
   const windows = new Map<string, { ok: number; refused: number }>()
+  let failedOpen = 0
   for (const res of results) {
+    if (res.status === 200 && res.headers.get('anthropic-ratelimit-requests-limit') !== String(LIMIT)) { failedOpen++; continue }
     const reset = res.headers.get('anthropic-ratelimit-requests-reset') ?? 'none'
     const counts = windows.get(reset) ?? { ok: 0, refused: 0 }
     if (res.status === 200) counts.ok++
@@ -119,10 +124,11 @@ test('two gateway processes, one Redis: a 25/min limit admits exactly 25 per win
     windows.set(reset, counts)
   }
   const summary = JSON.stringify([...windows])
+  assert.ok(failedOpen < 10, `${failedOpen} answers failed open`)
   assert.ok(!windows.has('none'), summary)
   for (const counts of windows.values()) {
     assert.ok(counts.ok <= LIMIT, summary)
-    if (counts.refused > 0) assert.equal(counts.ok, LIMIT, summary)
+    if (counts.refused > 0) assert.ok(counts.ok <= LIMIT && counts.ok >= LIMIT - failedOpen, `${summary}; failed open: ${failedOpen}`)
   }
   const first = [...windows.values()][0]
   assert.ok(first !== undefined && first.refused > 0, summary)
