@@ -25,6 +25,10 @@ import type { Metrics } from './metrics/registry.js'
 import type { ResponseCache } from './cache/response-cache.js'
 import { createPromptCacheState } from './prompt-cache/create-state.js'
 import type { PromptCacheStateStore } from './prompt-cache/state-store.js'
+import type { Tenancy } from './tenancy/create-tenancy.js'
+import { registerTenancyAuth } from './server/tenancy-auth.js'
+import { adminRoutes } from './server/routes/admin.js'
+import type { AdminRouteOptions } from './server/routes/admin.js'
 import { createResilience } from './upstream/resilience.js'
 import type { Resilience } from './upstream/resilience.js'
 import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-events.js'
@@ -52,6 +56,10 @@ export interface AppDeps {
   metricsToken?: string | null
   /** ADMIN_TOKEN: null or absent = admin endpoints disabled. */
   adminToken?: string | null
+  /** Gateway keys, limits and budgets (Redis or memory stores); absent = tenants only label metrics. */
+  tenancy?: Tenancy | null
+  /** POST /admin/reload: reloads the policy file (main.ts passes the watcher's reload). */
+  reloadConfig?: AdminRouteOptions['reloadConfig']
   /** Circuit breakers and retry budget; absent = a fresh one reporting to `metrics` and the log. */
   resilience?: Resilience
   /** /readyz probes the upstream (a TCP connect) when no request has reached it for this long; default 10 s. */
@@ -129,15 +137,19 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     publicUrl: deps.publicUrl ?? null,
-    upstreamBufferLimitBytes: deps.upstreamBufferLimitBytes ?? DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES
+    upstreamBufferLimitBytes: deps.upstreamBufferLimitBytes ?? DEFAULT_UPSTREAM_BUFFER_LIMIT_BYTES,
+    tenancy: deps.tenancy ?? null,
+    metrics: deps.metrics ?? null
   }
+  if (routeDeps.tenancy !== null) registerTenancyAuth(app, { tenancy: routeDeps.tenancy, metrics: routeDeps.metrics, now: routeDeps.now })
   await app.register(healthRoutes, { cacheHealth: () => deps.cache?.health() ?? 'disabled', upstreamReachability: (url) => reachability.report(url), isClosing: () => closing })
   await app.register(messagesRoutes, routeDeps)
   await app.register(countTokensRoutes, routeDeps)
   await app.register(modelsRoutes, routeDeps)
   await app.register(batchesRoutes, routeDeps)
   await app.register(batchResultsRoutes, routeDeps)
-  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null, promptCache: routeDeps.promptCache })
+  await app.register(explainRoutes, { getConfig: deps.config, now: routeDeps.now, adminToken: deps.adminToken ?? null, promptCache: routeDeps.promptCache, tenancy: routeDeps.tenancy })
+  await app.register(adminRoutes, { adminToken: deps.adminToken ?? null, getConfig: deps.config, tenancy: routeDeps.tenancy, now: routeDeps.now, reloadConfig: deps.reloadConfig })
   await app.register(passthroughRoutes, routeDeps)
   if (deps.metrics !== undefined && deps.metricsOnMainPort !== false) {
     await app.register(metricsRoutes, { registry: deps.metrics.registry, bearerToken: deps.metricsToken ?? null })

@@ -21,6 +21,11 @@ export const ERRORS = {
   TL_ERR_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false },
   TL_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', retryable: false },
   TL_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error', retryable: false },
+  TL_ERR_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true },
+  // Like the API's spend-cap 429: retrying does not help until the budget period turns over.
+  TL_ERR_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error', retryable: false },
+  TL_ERR_LIMITS_UNAVAILABLE: { status: 503, type: 'api_error', retryable: true },
+  TL_ERR_UPSTREAM_KEY_MISSING: { status: 500, type: 'api_error', retryable: false },
   TL_ERR_MODEL_UNAVAILABLE: { status: 400, type: 'invalid_request_error', retryable: false },
   TL_ERR_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true },
   TL_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', retryable: true },

@@ -15,6 +15,11 @@ import { startMetricsServer } from './server/metrics-server.js'
 import { readFileSync } from 'node:fs'
 import { createCache, createCacheStore } from './cache/create-cache.js'
 import { createPromptCacheState } from './prompt-cache/create-state.js'
+import { createTenancy } from './tenancy/create-tenancy.js'
+import type { Tenancy } from './tenancy/create-tenancy.js'
+import type { RuntimeConfig } from './config/types.js'
+import type { ConfigIssue } from './config/issues.js'
+import { describeSecret } from './tenancy/upstream-credential.js'
 import { redactCredentials } from './redact.js'
 import type { FastifyInstance } from 'fastify'
 import { SUPPRESSED_LISTEN_TEXT, listenUrl, startupSummary } from './server/startup-summary.js'
@@ -48,6 +53,18 @@ async function main (): Promise<void> {
   // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
   const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
 
+  const tenancy = createTenancy({
+    redisUrl: env.redisUrl,
+    sentinels: process.env.REDIS_SENTINELS ?? null,
+    sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
+    clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
+  })
+  warnMissingUpstreamKeys(loaded.config, tenancy, env.configPath)
+  // Limits are checked from the first request on: give Redis a moment to connect before listening.
+  await tenancy.ready(3000)
+  let lastReload: { result: 'success' | 'failure'; issues: readonly ConfigIssue[] } = { result: 'success', issues: [] }
+  // Assigned once the app exists: POST /admin/reload calls it.
+  let watcher: ReturnType<typeof watchConfig> | undefined
   // The app's logger exists only once buildApp returns; money warnings go through it.
   let appLog: MoneyLog | undefined
   const moneyLog: MoneyLog = { warn: (fields, message) => appLog?.warn(fields, message) }
@@ -74,7 +91,12 @@ async function main (): Promise<void> {
     ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
     timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
     upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
-    publicUrl: env.publicUrl
+    publicUrl: env.publicUrl,
+    tenancy,
+    reloadConfig: async () => {
+      await watcher?.reload()
+      return lastReload
+    }
   })
   appLog = app.log
   // A Redis outage and its end, logged once each with the reason (never per failed command).
@@ -82,12 +104,14 @@ async function main (): Promise<void> {
     if (state.available) app.log.info({ cacheStore: cache.kind, reason: state.reason }, 'cache store available')
     else app.log.warn({ cacheStore: cache.kind, reason: redactCredentials(state.reason) }, 'cache store unavailable; requests are served uncached until it returns')
   })
-  const watcher = watchConfig({
+  watcher = watchConfig({
     path: env.configPath,
     holder,
     load,
     onResult: (result, issues) => {
+      lastReload = { result, issues }
       metrics.configReloads.inc({ result })
+      if (result === 'success') warnMissingUpstreamKeys(holder.current(), tenancy, env.configPath)
       if (result === 'success') {
         const { warnings } = holder.current()
         app.log.info({ path: env.configPath }, 'config reloaded')
@@ -102,9 +126,10 @@ async function main (): Promise<void> {
   installShutdown(app, {
     timeoutMs: env.shutdownTimeoutMs,
     cleanup: async () => {
-      watcher.close()
+      watcher?.close()
       await metricsServer?.close()
       await cache.close()
+      await tenancy.close()
       await upstream.close()
     },
     exit: (code) => process.exit(code)
@@ -138,6 +163,15 @@ function cacheBackend (redisUrl: string | null, cache: { mode: string; memoryMax
   if (sentinels) return { kind: 'redis-sentinel', sentinels, name: name ?? 'mymaster', mode: cache.mode }
   if (redisUrl !== null) return { kind: 'redis', url: redisUrl, mode: cache.mode }
   return { kind: 'memory', maxBytes: cache.memoryMaxBytes, mode: cache.mode }
+}
+
+/** A gateway-key tenant without its upstream key would answer 500 to every request: say so at start and reload. */
+function warnMissingUpstreamKeys (config: RuntimeConfig, tenancy: Tenancy, path: string): void {
+  for (const tenant of config.tenants) {
+    if (tenant.auth !== 'gateway_keys') continue
+    const ref = tenant.upstreamKey ?? config.auth.upstreamKey
+    if (tenancy.secrets.read(ref) === null) process.stderr.write(`thriftline: ${path}: warning: tenants: "${tenant.name}" uses gateway keys but its upstream key (${describeSecret(ref)}) is unset or empty\n`)
+  }
 }
 
 function packageVersion (): string {

@@ -1,4 +1,4 @@
-// CLI entry (bin/thriftline.js): `check`, `explain` and `schema`. Prints to the user, so console
+// CLI entry (bin/thriftline.js): `check`, `explain`, `schema`, `keys` and `tenants`. Prints to the user, so console
 // output is expected here; everything it decides comes from the same core as the gateway.
 
 import { parseArgs } from 'node:util'
@@ -7,6 +7,8 @@ import { gatewayJsonSchema } from '../config/schema.js'
 import { runCheck } from './check.js'
 import type { CliIo } from './check.js'
 import { runExplain } from './explain.js'
+import { KEYS_USAGE, runKeys, runTenants } from './keys.js'
+import type { AdminClientSettings } from './keys.js'
 import { runCatalogDiff } from './catalog-diff.js'
 
 const USAGE = `usage:
@@ -20,7 +22,8 @@ const USAGE = `usage:
       Print the policy file's JSON Schema (config/gateway.schema.json).
   thriftline catalog diff [--config gateway.yaml] [--upstream URL] [--json]
       List the models the upstream's GET /v1/models serves that the catalog lacks (credential:
-      $ANTHROPIC_API_KEY). Exits 1 when some are missing, 0 when none, 2 on error.`
+      $ANTHROPIC_API_KEY). Exits 1 when some are missing, 0 when none, 2 on error.
+${KEYS_USAGE}`
 
 const io: CliIo = {
   out: (line) => { process.stdout.write(line + '\n') },
@@ -65,6 +68,17 @@ async function main (argv: string[]): Promise<number> {
       json: values.json === true,
       readStdin: () => text(process.stdin)
     }, io)
+  }
+  if (command === 'keys' || command === 'tenants') {
+    const urlAt = rest.indexOf('--url')
+    const url = urlAt >= 0 ? rest[urlAt + 1] : undefined
+    const args = urlAt >= 0 ? [...rest.slice(0, urlAt), ...rest.slice(urlAt + 2)] : rest
+    const settings: AdminClientSettings = {
+      url: url ?? process.env.THRIFTLINE_URL ?? 'http://127.0.0.1:8080',
+      token: process.env.ADMIN_TOKEN?.trim() || null,
+      readStdin: () => text(process.stdin)
+    }
+    return command === 'keys' ? runKeys(args, settings, io) : runTenants(args, settings, io)
   }
   if (command === 'catalog') {
     const [sub, ...args] = rest

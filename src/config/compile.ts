@@ -13,8 +13,8 @@ import { isRecord } from '../types/anthropic.js'
 import { Checker, describeValue, pathOf } from './checker.js'
 import { DEFAULTS } from './defaults.js'
 import type { ConfigIssue } from './issues.js'
-import { NAME_PATTERN, SHA256_PATTERN } from './schema.js'
-import type { CacheConfig, RuntimeConfig, TenantConfig, UpstreamConfig } from './types.js'
+import { compileAuth, compileTenants, keysBySha256 } from './compile-tenants.js'
+import type { CacheConfig, RuntimeConfig, UpstreamConfig } from './types.js'
 import { parseDurationMs, parseSizeBytes } from './units.js'
 import type { BreakerSettings } from '../upstream/circuit-breaker.js'
 import type { RetryBudgetSettings } from '../upstream/retry-budget.js'
@@ -41,8 +41,9 @@ export function compileConfig (raw: unknown, catalogRaw: unknown, options: Compi
   const upstream = compileUpstream(root.upstream, check, options.envOverrides.upstreamUrl)
   const publicUrl = root.public_url === null ? null : check.url(root.public_url, 'public_url')
   const cache = compileCache(root.cache, check)
-  const tenants = compileTenants(root.tenants, check)
+  const auth = compileAuth(root.auth, check)
   const compiledCatalog = compileModels(catalogRaw, root.models, check)
+  const tenants = compileTenants(root.tenants, check, compiledCatalog?.catalog ?? null)
   if (compiledCatalog === null) return { issues: check.issues }
   const catalog = compiledCatalog.catalog
   const policy = compilePolicy(root, catalog, check)
@@ -54,6 +55,8 @@ export function compileConfig (raw: unknown, catalogRaw: unknown, options: Compi
     publicUrl,
     cache,
     tenants,
+    auth,
+    keysBySha256: keysBySha256(tenants),
     catalog,
     policy,
     source: { path: options.path, loadedAtMs: options.nowMs },
@@ -142,36 +145,6 @@ function compileCache (raw: unknown, check: Checker): CacheConfig {
     lockWaitMs: check.durationMs(fields.lock_wait, 'cache.lock_wait') ?? defaultMs(DEFAULTS.cache.lock_wait),
     sharedScope
   }
-}
-
-const TENANT_NAME = new RegExp(NAME_PATTERN)
-const SHA256 = new RegExp(SHA256_PATTERN)
-
-function compileTenants (raw: unknown, check: Checker): TenantConfig[] {
-  const tenants: TenantConfig[] = []
-  const list = check.array(raw, 'tenants') ?? []
-  list.forEach((entry, i) => {
-    const path = pathOf('tenants', i)
-    const fields = check.object(entry, path, 'tenant')
-    if (fields === null) return
-    if (fields.name === undefined) check.add(pathOf(path, 'name'), 'required')
-    const name = check.string(fields.name, pathOf(path, 'name'), { pattern: TENANT_NAME, patternHint: 'must be 1–64 letters, digits, _ . : or - (it becomes a metric label)' })
-    if (name !== null && tenants.some((tenant) => tenant.name === name)) check.add(pathOf(path, 'name'), `duplicate tenant "${name}"`)
-    const credentialSha256: string[] = []
-    const digests = check.array(fields.api_key_sha256, pathOf(path, 'api_key_sha256')) ?? []
-    digests.forEach((digest, j) => {
-      const hex = check.string(digest, pathOf(pathOf(path, 'api_key_sha256'), j), { pattern: SHA256, patternHint: 'must be a sha256 hex digest (64 hex characters) of the key, e.g. `printf %s "$KEY" | sha256sum`' })
-      if (hex !== null) credentialSha256.push(hex.toLowerCase())
-    })
-    const headers: Record<string, string> = {}
-    for (const [header, value] of Object.entries(check.map(fields.headers, pathOf(path, 'headers')) ?? {})) {
-      const text = check.string(value, pathOf(pathOf(path, 'headers'), header))
-      if (text !== null) headers[header.toLowerCase()] = text
-    }
-    if (credentialSha256.length === 0 && Object.keys(headers).length === 0) check.add(path, 'matches no request: give api_key_sha256 or headers')
-    if (name !== null) tenants.push({ name, credentialSha256, headers })
-  })
-  return tenants
 }
 
 function positiveMs (check: Checker, value: unknown, path: string): number | null {

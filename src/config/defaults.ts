@@ -33,5 +33,17 @@ export const DEFAULTS = {
   },
   route: {
     mode: 'enforce'
+  },
+  auth: {
+    mode: 'passthrough',
+    upstream_key_env: 'ANTHROPIC_API_KEY'
+  },
+  tenant: {
+    on_store_unavailable: 'fail_open'
+  },
+  budget: {
+    on_exceeded: 'reject',
+    downgrade_at: 1,
+    alert_at: 0.8
   }
 } as const

@@ -83,15 +83,82 @@ const CACHE = {
   }
 } as const
 
+const SECRET_REF = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  description: 'Where an upstream Anthropic key is read from: `env` (an environment variable) or `file` (a secrets file; its trimmed content).',
+  properties: {
+    env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    file: { type: 'string', minLength: 1 }
+  }
+} as const
+
+const AUTH = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Who may call the gateway. Tenants can set their own `auth`.',
+  properties: {
+    mode: { enum: ['passthrough', 'gateway_keys'], default: DEFAULTS.auth.mode, description: 'passthrough: a request no gateway key or tenant claims goes upstream with its own credential; gateway_keys: such a request gets 401.' },
+    upstream_key: { ...ref('secret_ref'), description: 'The Anthropic key sent upstream for gateway-key requests (default: env ANTHROPIC_API_KEY); a tenant can name its own.' }
+  }
+} as const
+
+const LIMITS = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Rate limits (fixed one-minute windows, enforced across replicas through Redis) and USD budgets (UTC day and month, priced like the cost metrics). Each is optional.',
+  properties: {
+    requests_per_minute: { type: 'integer', minimum: 1 },
+    input_tokens_per_minute: { type: 'integer', minimum: 1, description: 'Charged from the local estimate up front, corrected to the answer’s input + cache tokens.' },
+    output_tokens_per_minute: { type: 'integer', minimum: 1, description: 'Charged max_tokens up front, corrected to the answer’s output tokens.' },
+    usd_per_day: { type: 'number', exclusiveMinimum: 0 },
+    usd_per_month: { type: 'number', exclusiveMinimum: 0 }
+  }
+} as const
+
+const TENANT_BUDGET = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'What happens as the tenant (or one of its keys) uses up a USD budget.',
+  properties: {
+    on_exceeded: { enum: ['reject', 'downgrade'], default: DEFAULTS.budget.on_exceeded, description: 'reject: 429 rate_limit_error once a budget is used up; downgrade: send requests to `downgrade_to` from `downgrade_at` on.' },
+    downgrade_to: { type: 'string', minLength: 1, description: 'A cheaper catalog model; the capability guard must accept it for the request, else the request is refused at 100%.' },
+    downgrade_at: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULTS.budget.downgrade_at, description: 'Used fraction of a budget from which requests are downgraded.' },
+    alert_at: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULTS.budget.alert_at, description: 'Used fraction that only alerts (metrics and the alert rule).' }
+  }
+} as const
+
+const GATEWAY_KEY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'sha256'],
+  description: 'A gateway key of this tenant, stored as its sha256 (`thriftline keys hash` or `printf %s "$KEY" | sha256sum`).',
+  properties: {
+    id: { type: 'string', pattern: NAME_PATTERN, description: 'Public name of the key (listings, logs).' },
+    sha256: { type: 'string', pattern: SHA256_PATTERN },
+    expires_at: { type: 'string', minLength: 1, description: 'ISO 8601 date-time (e.g. 2027-01-01T00:00:00Z); from then on the key gets 401.' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    limits: ref('limits')
+  }
+} as const
+
 const TENANT = {
   type: 'object',
   additionalProperties: false,
   required: ['name'],
-  description: 'A named tenant, for metrics labels and cache scope. Assigned by credential hash or by header.',
+  description: 'A named tenant: metrics label, cache scope, auth, limits and budgets. Assigned by gateway key, credential hash or header.',
   properties: {
     name: { type: 'string', pattern: NAME_PATTERN },
     api_key_sha256: { type: 'array', items: { type: 'string', pattern: SHA256_PATTERN }, description: 'sha256 hex digests of API keys or bearer tokens (never the keys themselves).' },
-    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Header name → exact value; any one matching assigns the tenant.' }
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Header name → exact value; any one matching assigns the tenant.' },
+    auth: { enum: ['passthrough', 'gateway_keys'], default: DEFAULTS.auth.mode, description: 'gateway_keys: only gateway keys of this tenant are accepted, and the gateway sends its own upstream key.' },
+    upstream_key: { ...ref('secret_ref'), description: 'This tenant\'s upstream Anthropic key (default: auth.upstream_key).' },
+    keys: { type: 'array', items: ref('gateway_key') },
+    limits: ref('limits'),
+    budget: ref('budget'),
+    on_store_unavailable: { enum: ['fail_open', 'fail_closed'], default: DEFAULTS.tenant.on_store_unavailable, description: 'While Redis cannot be reached: serve without limits (counted and logged) or answer 503.' }
   }
 } as const
 
@@ -171,6 +238,7 @@ const ROOT = {
     upstream: ref('upstream'),
     public_url: { type: ['string', 'null'], pattern: '^https?://', description: 'Public origin of the gateway (batch results_url rewrite). PUBLIC_URL overrides it.' },
     cache: ref('cache'),
+    auth: ref('auth'),
     tenants: { type: 'array', items: ref('tenant') },
     models: {
       type: 'array',
@@ -196,7 +264,12 @@ export const OBJECT_SCHEMAS = {
   circuit_breaker: CIRCUIT_BREAKER,
   retry_budget: RETRY_BUDGET,
   cache: CACHE,
+  auth: AUTH,
+  secret_ref: SECRET_REF,
   tenant: TENANT,
+  gateway_key: GATEWAY_KEY,
+  limits: LIMITS,
+  budget: TENANT_BUDGET,
   virtual_model: VIRTUAL_MODEL,
   route: ROUTE,
   match: MATCH,
@@ -218,7 +291,12 @@ export const KEY_HINTS: Readonly<Record<ObjectKind, Readonly<Record<string, stri
   circuit_breaker: { threshold: 'min_failures', failures: 'min_failures', consecutive_failures: 'min_failures', ratio: 'failure_ratio', error_ratio: 'failure_ratio', interval: 'window', cooldown: 'cool_down', open_duration: 'cool_down', timeout: 'cool_down', enable: 'enabled' },
   retry_budget: { percent: 'ratio (a share, 0–1)', budget_percent: 'ratio (a share, 0–1)', min_retries: 'min_per_window', min_retries_per_second: 'min_per_window', ttl: 'window' },
   cache: { ttl_seconds: 'ttl', enabled: 'mode', max_entry_size: 'max_entry_bytes', max_bytes: 'memory_max_bytes', scope: 'shared_scope' },
-  tenant: { api_key: 'api_key_sha256 (the sha256 hex of the key, never the key itself)', api_keys: 'api_key_sha256', keys: 'api_key_sha256', header: 'headers' },
+  auth: { type: 'mode', api_key: 'upstream_key', upstream_api_key: 'upstream_key' },
+  secret_ref: { env_var: 'env', path: 'file', value: 'env or file (never the key itself)' },
+  tenant: { api_key: 'api_key_sha256 (the sha256 hex of the key, never the key itself)', api_keys: 'api_key_sha256', header: 'headers', rate_limits: 'limits', limit: 'limits', budgets: 'budget', fail_mode: 'on_store_unavailable', upstream_api_key: 'upstream_key' },
+  gateway_key: { key: 'sha256 (the sha256 hex of the key, never the key itself)', hash: 'sha256', name: 'id', expires: 'expires_at', expiry: 'expires_at' },
+  limits: { rpm: 'requests_per_minute', tpm: 'input_tokens_per_minute', itpm: 'input_tokens_per_minute', otpm: 'output_tokens_per_minute', daily_usd: 'usd_per_day', monthly_usd: 'usd_per_month', budget: 'usd_per_day or usd_per_month' },
+  budget: { action: 'on_exceeded', model: 'downgrade_to', fallback_model: 'downgrade_to', threshold: 'downgrade_at or alert_at', soft_limit: 'alert_at' },
   virtual_model: { name: 'id', model: 'id', displayName: 'display_name' },
   route: { when: 'match', if: 'match', conditions: 'match', then: 'action', do: 'action', route: 'action', shadow: 'mode: shadow', enabled: 'mode', prompt_caching: 'prompt_cache', cache_protection: 'prompt_cache' },
   match: { models: 'model', headers: 'header', user_id: 'metadata_user_id', user: 'metadata_user_id', metadata: 'metadata_user_id', system: 'system_matches', system_regex: 'system_matches', prompt_matches: 'system_matches', tools: 'has_tools', images: 'has_images', vision: 'has_images', max_tokens: 'max_input_tokens (input size; max_tokens is the output cap)', input_tokens: 'max_input_tokens or min_input_tokens' },

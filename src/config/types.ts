@@ -4,6 +4,9 @@
 import type { ModelCatalog } from '../catalog/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import type { ConfigIssue } from './issues.js'
+import type { BudgetPolicy } from '../tenancy/budget.js'
+import type { KeyRecord } from '../tenancy/keys.js'
+import type { Limits } from '../tenancy/limits.js'
 import type { BreakerSettings } from '../upstream/circuit-breaker.js'
 import type { RetryBudgetSettings } from '../upstream/retry-budget.js'
 
@@ -42,6 +45,14 @@ export interface CacheConfig {
   sharedScope: string | null
 }
 
+/** passthrough: the client's Anthropic credential goes upstream; gateway_keys: clients hold keys the gateway issued. */
+export type AuthMode = 'passthrough' | 'gateway_keys'
+
+/** Where an upstream Anthropic key is read from: an environment variable or a secrets file. */
+export type SecretRef = { kind: 'env'; name: string } | { kind: 'file'; path: string }
+
+export type StoreFailureMode = 'fail_open' | 'fail_closed'
+
 export interface TenantConfig {
   /** Bounded label value. */
   name: string
@@ -49,6 +60,21 @@ export interface TenantConfig {
   credentialSha256: readonly string[]
   /** Header name → exact value; any match assigns the tenant. Lower-case names. */
   headers: Readonly<Record<string, string>>
+  auth: AuthMode
+  /** The upstream key sent for this tenant's gateway-key requests; null = `auth.upstream_key`. */
+  upstreamKey: SecretRef | null
+  limits: Limits
+  budget: BudgetPolicy
+  /** What the tenant's limited requests do while the limits store (Redis) cannot be reached. */
+  onStoreUnavailable: StoreFailureMode
+  /** Gateway keys defined in the policy file (as hashes). */
+  keys: readonly KeyRecord[]
+}
+
+export interface AuthConfig {
+  /** gateway_keys: a request must carry a gateway key or belong to a passthrough tenant. */
+  mode: AuthMode
+  upstreamKey: SecretRef
 }
 
 export interface RuntimeConfig {
@@ -57,6 +83,9 @@ export interface RuntimeConfig {
   publicUrl: string | null
   cache: CacheConfig
   tenants: readonly TenantConfig[]
+  auth: AuthConfig
+  /** Every policy-file gateway key by its sha256. */
+  keysBySha256: ReadonlyMap<string, KeyRecord>
   catalog: ModelCatalog
   policy: CompiledPolicy
   /** Where it was loaded from, and when (ms since epoch), for /readyz and logs. */

@@ -35,14 +35,14 @@ export function prepareCache (request: FastifyRequest, outgoing: MessagesRequest
   const key = cacheKey(outgoing, {
     anthropicVersion: headerValue(request.headers, 'anthropic-version'),
     anthropicBeta: headerValue(request.headers, 'anthropic-beta')
-  }, scopeOf(credential, config.cache.sharedScope))
+  }, scopeOf(request.gw.tenancy?.cacheScope ?? credential, config.cache.sharedScope))
   return { key, plan }
 }
 
 /** Writes the hit (`body`: servedBody's) and fills the outcome; the reply is taken over (hijacked), like every answer. */
-export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, body: Buffer | string, wantsStream: boolean, decision: Decision, outcome: RequestOutcome): void {
+export function serveHit (request: FastifyRequest, reply: FastifyReply, entry: CacheEntry, body: Buffer | string, wantsStream: boolean, decision: Decision, outcome: RequestOutcome, extraHeaders?: Record<string, string>): void {
   const ageSeconds = Math.max(0, Math.floor((Date.now() - entry.storedAtMs) / 1000))
-  const headers = gatewayHeaders(request.id, decision, decision.targetModel, 'hit', [])
+  const headers = gatewayHeaders(request.id, decision, decision.targetModel, 'hit', [], extraHeaders === undefined ? {} : { ...extraHeaders })
   headers.age = String(ageSeconds)
   outcome.cacheResult = 'hit'
   outcome.cacheHitAgeMs = Math.max(0, Date.now() - entry.storedAtMs)

@@ -13,7 +13,7 @@ export function newOutcome (route: RouteName, request: FastifyRequest, body: Mes
     requestedModel: decision.requestedModel,
     routedModel: decision.targetModel,
     rule: decision.rule,
-    tenant: resolveTenant(request.headers, request.gw.config.tenants),
+    tenant: tenantOf(request),
     status: 0,
     stream: body.stream === true,
     cacheResult: 'bypass',
@@ -30,6 +30,13 @@ export function newOutcome (route: RouteName, request: FastifyRequest, body: Mes
     isoDate,
     promptCache: decision.promptCache
   }
+}
+
+/** The tenancy hook's answer when it ran (the credential may have been replaced since), else the policy's match. */
+function tenantOf (request: FastifyRequest): string | null {
+  const tenancy = request.gw.tenancy
+  if (tenancy !== null) return tenancy.tenant?.name ?? null
+  return resolveTenant(request.headers, request.gw.config.tenants)
 }
 
 export function secondsSince (startNs: bigint): number {
@@ -57,7 +64,7 @@ export function plainOutcome (request: FastifyRequest, status: number): RequestO
     requestedModel: null,
     routedModel: null,
     rule: null,
-    tenant: resolveTenant(request.headers, request.gw.config.tenants),
+    tenant: tenantOf(request),
     status,
     stream: false,
     cacheResult: 'bypass',

@@ -5,7 +5,8 @@
 // and two listeners: each Fastify hook and each response listener is per-request work.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { RuntimeConfig } from '../config/types.js'
+import type { RuntimeConfig, TenantConfig } from '../config/types.js'
+import type { KeyRecord } from '../tenancy/keys.js'
 import { GatewayError } from '../errors.js'
 import type { CountingGauge } from '../metrics/counting-gauge.js'
 import { ClientGone } from './client-gone.js'
@@ -24,6 +25,15 @@ export interface RequestContext {
   clientGone: ClientGone | null
   /** Bytes of this request's body held against the body budget; given back when the response is over. */
   bufferedBytes: number
+  /** Who the request is, set by the tenancy hook (tenancy-auth.ts); null when no tenancy is configured. */
+  tenancy: RequestTenancy | null
+}
+
+export interface RequestTenancy {
+  tenant: TenantConfig | null
+  key: KeyRecord | null
+  /** Gateway-key requests share their tenant's cache scope (the credential that goes upstream is the gateway's). */
+  cacheScope: string | null
 }
 
 declare module 'fastify' {
@@ -63,7 +73,7 @@ export function registerRequestLifecycle (app: FastifyInstance, options: Lifecyc
       done(new GatewayError('TL_ERR_SHUTTING_DOWN', 'The gateway is shutting down; retry on another connection.'))
       return
     }
-    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0 }
+    const gw: RequestContext = { id: request.id, startedAtNs: process.hrtime.bigint(), config: currentConfig(), hasOutcome: false, clientGone: null, bufferedBytes: 0, tenancy: null }
     request.gw = gw
     const url = request.routeOptions.url
     const operational = OPERATIONAL_ROUTES.has(url ?? '')

@@ -4,6 +4,8 @@ import type { UpstreamClient } from '../upstream/client.js'
 import type { OutcomeSink } from './outcome.js'
 import type { ResponseCache } from '../cache/response-cache.js'
 import type { PromptCacheStateStore } from '../prompt-cache/state-store.js'
+import type { Metrics } from '../metrics/registry.js'
+import type { Tenancy } from '../tenancy/create-tenancy.js'
 import type { Resilience } from '../upstream/resilience.js'
 
 export interface RouteDeps {
@@ -23,4 +25,7 @@ export interface RouteDeps {
   publicUrl: string | null
   /** Upstream answers (and single SSE events) are held whole up to this size; larger ones are relayed unread. */
   upstreamBufferLimitBytes: number
+  /** Limits, budgets and keys; null when the app was built without them (then tenants only label metrics). */
+  tenancy: Tenancy | null
+  metrics: Metrics | null
 }

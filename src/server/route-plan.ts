@@ -3,7 +3,7 @@
 
 import type { RuntimeConfig } from '../config/types.js'
 import { GatewayError } from '../errors.js'
-import type { Decision } from '../policy/types.js'
+import type { Decision, RoutingInput } from '../policy/types.js'
 import { toRoutingInput } from '../policy/input.js'
 import { decide } from '../policy/decide.js'
 import { applyDecision } from '../policy/apply.js'
@@ -18,6 +18,8 @@ export interface RoutePlan {
   /** The body for the first candidate (the original object when nothing changed). */
   outgoing: MessagesRequest
   candidates: Candidate[]
+  /** What the rules saw (the estimate, the capabilities asked for); the limits read it too. */
+  input: RoutingInput
 }
 
 export function planRoute (body: MessagesRequest, rawText: string, headers: HeaderMap, config: RuntimeConfig, random: number, today: string, promptCache: PromptCacheView | null = null): RoutePlan {
@@ -28,7 +30,18 @@ export function planRoute (body: MessagesRequest, rawText: string, headers: Head
   const outgoing = applyDecision(body, decision.targetModel, config.catalog)
   const candidates: Candidate[] = [new PlannedBody(decision.targetModel, outgoing, body, rawText, config)]
   for (const model of decision.fallbacks) candidates.push(new PlannedBody(model, null, body, rawText, config))
-  return { decision, outgoing, candidates }
+  return { decision, outgoing, candidates, input }
+}
+
+/**
+ * The plan sent to `model` instead (a budget downgrade): no fallbacks (they may cost more), the
+ * body adapted to the model like any rewrite (max_tokens clamp, earlier thinking blocks dropped).
+ * The capability guard has already accepted `model` for this request.
+ */
+export function replanTo (plan: RoutePlan, body: MessagesRequest, rawText: string, config: RuntimeConfig, model: string, why: string): RoutePlan {
+  const outgoing = applyDecision(body, model, config.catalog)
+  const decision: Decision = { ...plan.decision, targetModel: model, fallbacks: [], droppedFallbacks: [], reason: `${plan.decision.reason}; ${why}` }
+  return { decision, outgoing, candidates: [new PlannedBody(model, outgoing, body, rawText, config)], input: plan.input }
 }
 
 /**

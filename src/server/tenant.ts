@@ -6,7 +6,10 @@ import type { TenantConfig } from '../config/types.js'
 import { credentialOf, headerValue } from '../upstream/headers.js'
 import type { HeaderMap } from '../upstream/headers.js'
 
-export function resolveTenant (headers: HeaderMap, tenants: readonly TenantConfig[]): string | null {
+/** What resolveTenant reads of a tenant. */
+export type TenantMatch = Pick<TenantConfig, 'name' | 'credentialSha256' | 'headers'>
+
+export function resolveTenant (headers: HeaderMap, tenants: readonly TenantMatch[]): string | null {
   if (tenants.length === 0) return null
   let digest: string | null | undefined
   for (const tenant of tenants) {

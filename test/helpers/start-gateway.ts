@@ -15,6 +15,8 @@ import type { Metrics } from '../../src/metrics/registry.js'
 import { recordOutcome } from '../../src/metrics/record.js'
 import { recordBatchSpend } from '../../src/metrics/record-batch.js'
 import { createCache } from '../../src/cache/create-cache.js'
+import { createTenancy } from '../../src/tenancy/create-tenancy.js'
+import type { Tenancy } from '../../src/tenancy/create-tenancy.js'
 
 export interface StartedGateway {
   url: string
@@ -23,6 +25,7 @@ export interface StartedGateway {
   metrics: Metrics
   /** The /metrics exposition text. */
   scrape: () => Promise<string>
+  tenancy: Tenancy | null
   config: () => RuntimeConfig
   swapConfig: (yaml: string) => Promise<void>
   close: () => Promise<void>
@@ -33,6 +36,10 @@ export interface GatewayOptions {
   policyYaml?: string
   /** Response cache: off (default), in memory, or in the Redis at this URL. */
   cache?: 'memory' | { redisUrl: string }
+  /** Gateway keys, limits and budgets: in memory, or in the Redis at this URL (env: upstream key variables). */
+  tenancy?: 'memory' | { redisUrl: string }
+  /** Environment the tenancy reads upstream keys from (default: process.env). */
+  env?: Record<string, string>
   deps?: Partial<AppDeps>
 }
 
@@ -61,10 +68,15 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
   const cache = options.cache === undefined
     ? null
     : createCache({ redisUrl: options.cache === 'memory' ? null : options.cache.redisUrl }, () => current.cache, metrics)
+  const tenancy = options.tenancy === undefined
+    ? null
+    : createTenancy({ redisUrl: options.tenancy === 'memory' ? null : options.tenancy.redisUrl, env: options.env, now })
+  await tenancy?.ready(3000)
   const app = await buildApp({
     config: () => current,
     upstream,
     cache,
+    tenancy,
     metrics,
     outcomes: {
       record: (outcome) => { outcomes.push(outcome); recordOutcome(metrics, outcome, current, { warn: (fields, message) => app.log.warn(fields, message) }) },
@@ -76,6 +88,7 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
   app.addHook('onClose', async () => {
     await upstream.close()
     await cache?.close()
+    await tenancy?.close()
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
@@ -86,6 +99,7 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
     outcomes,
     metrics,
     scrape: () => metrics.registry.metrics(),
+    tenancy,
     config: () => current,
     swapConfig: async (yaml) => { current = await compileTestConfig(yaml, options.upstreamUrl, now()) },
     close: () => app.close()

@@ -11,13 +11,21 @@ import type { StartedGateway } from '../helpers/start-gateway.js'
 import { HAS_PROMETHEUS, startPrometheus } from '../helpers/prometheus.js'
 import type { TestPrometheus } from '../helpers/prometheus.js'
 import { ALERT_EXPRS, DASHBOARD_EXPRS, concrete, measured } from '../helpers/promql.js'
+import { sha256Hex } from '../../src/credential-digest.js'
 
 // Every rule kind, so that every panel has series: rewrite, shadow, fallback, a pricier target
-// (extra cost), a guard skip (thinking on a model without it), tenants.
+// (extra cost), a guard skip (thinking on a model without it), tenants, and a gateway-key tenant
+// whose tiny budget and rate limit produce a downgrade, a rejection and (with a bad key) a 401.
+const METERED_KEY = 'tlk-metered'
 const POLICY = `
 cache: { mode: deterministic }
 tenants:
   - { name: support, headers: { x-team: support } }
+  - name: metered
+    auth: gateway_keys
+    limits: { requests_per_minute: 2, usd_per_day: 0.000001 }
+    budget: { on_exceeded: downgrade, downgrade_to: claude-haiku-4-5, alert_at: 0.5 }
+    keys: [{ id: metered-1, sha256: ${sha256Hex(METERED_KEY)} }]
 routes:
   - name: thinking-to-haiku-3
     match: { model: claude-sonnet-4-5, thinking: true }
@@ -69,11 +77,16 @@ async function traffic (client: Anthropic): Promise<void> {
   sim.setModelBehaviour('claude-haiku-4-5', { status: 529 })
   await client.messages.create(ask('claude-sonnet-4-5'), { headers: { 'x-team': 'support', ...USAGE } })
   sim.setModelBehaviour('claude-haiku-4-5', null)
+  const metered = new Anthropic({ baseURL: gw.url, apiKey: METERED_KEY, maxRetries: 0 })
+  await metered.messages.create(ask('claude-sonnet-4-5'), { headers: USAGE }).catch(() => undefined)
+  await metered.messages.create(ask('claude-sonnet-4-5'), { headers: USAGE }).catch(() => undefined)
+  await metered.messages.create(ask('claude-sonnet-4-5')).catch(() => undefined)
+  await new Anthropic({ baseURL: gw.url, apiKey: 'tlk-unknown', maxRetries: 0 }).messages.create(ask('claude-sonnet-4-5')).catch(() => undefined)
 }
 
 before(async () => {
   sim = await createSimulator()
-  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, cache: 'memory' })
+  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, cache: 'memory', tenancy: 'memory', env: { ANTHROPIC_API_KEY: 'sk-ant-gateway' } })
 })
 
 after(async () => {

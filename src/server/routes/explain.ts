@@ -18,6 +18,8 @@ import type { PromptCacheStateStore } from '../../prompt-cache/state-store.js'
 import { lookupConversation } from '../../prompt-cache/conversation.js'
 import { scopeOf } from '../../cache/key.js'
 import { headerValue } from '../../upstream/headers.js'
+import type { Tenancy } from '../../tenancy/create-tenancy.js'
+import { explainTenancy } from '../explain-tenancy.js'
 import { adminGuard } from '../admin-guard.js'
 
 export interface ExplainRouteOptions {
@@ -28,6 +30,8 @@ export interface ExplainRouteOptions {
   random?: () => number
   /** The conversation's prompt-cache state, as the request path sees it (same credential scope). */
   promptCache?: PromptCacheStateStore | null
+  /** Gateway keys, limits and budgets: the caller's tenant and budget verdict are explained too. */
+  tenancy?: Tenancy | null
   /** ADMIN_TOKEN; null = the routes answer 404. */
   adminToken: string | null
 }
@@ -59,11 +63,15 @@ export async function explainRoutes (app: FastifyInstance, options: ExplainRoute
     }
     const decision = decide(input, config.policy, config.catalog, draw, today, { trace: true })
     const explanation = explain(decision, input)
+    const tenancy = options.tenancy === undefined || options.tenancy === null ? null : await explainTenancy(request.headers, input, decision, config, options.tenancy, now())
+    const downgradeTo = tenancy?.budget?.downgradeTo ?? null
+    if (tenancy?.budget !== null && tenancy?.budget !== undefined && tenancy.budget.action !== 'allow') explanation.summary += ` Budget: ${tenancy.budget.detail}.`
     return reply.header('cache-control', 'no-store').send({
       decision: withoutTrace(decision),
       promptCache: input.promptCache ?? null,
       explanation,
-      rewrite: rewriteOf(body, decision, config)
+      rewrite: rewriteOf(body, downgradeTo === null ? decision : { ...decision, targetModel: downgradeTo }, config),
+      ...(tenancy === null ? {} : { tenancy })
     })
   }
   for (const path of EXPLAIN_PATHS) app.post(path, { onRequest }, handler)

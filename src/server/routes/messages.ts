@@ -6,6 +6,9 @@ import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-reques
 import { StreamAccumulator } from '../../messages/stream-accumulator.js'
 import { trailingUsage } from '../../messages/usage.js'
 import { planRoute } from '../route-plan.js'
+import type { RoutePlan } from '../route-plan.js'
+import { admit, settle } from '../admission.js'
+import type { Admission } from '../admission.js'
 import { forwardWithFallback, hopsBefore } from '../../upstream/forward.js'
 import { readBodyUpTo } from '../../upstream/read-body.js'
 import { pipeline } from 'node:stream/promises'
@@ -48,7 +51,9 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       const conversation = deps.promptCache === null
         ? null
         : await lookupConversation(deps.promptCache, body, request.body as string, scopeOf(credentialOf(request.headers), config.cache.sharedScope), config.catalog, deps.now())
-      const plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate, conversation?.view ?? null)
+      let plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate, conversation?.view ?? null)
+      let admission: Admission | null = null
+      if (deps.tenancy !== null) ({ plan, admission } = await admit(request, reply, plan, body, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }))
       const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
       outcome.promptCacheView = conversation?.view ?? null
       const wantsStream = body.stream === true
@@ -61,17 +66,20 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
         const served = entry ?? (claim?.role === 'follower' && cache.plan.lookup ? claim.entry : null)
         const body = served === null ? null : servedBody(served, wantsStream)
         if (served !== null && body !== null) {
-          serveHit(request, reply, served, body, wantsStream, plan.decision, outcome)
+          serveHit(request, reply, served, body, wantsStream, plan.decision, outcome, admission?.headers)
           deps.outcomes.record(outcome)
+          if (admission !== null && deps.tenancy !== null) await settle(admission, outcome, config, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }, request.log)
           return
         }
       }
       let stored: CacheEntry | null = null
       try {
-        stored = await exchange(request, reply, plan, outcome, cache, deps, conversation)
+        stored = await exchange(request, reply, plan, outcome, cache, deps, conversation, admission)
         return reply.sent ? undefined : reply
       } finally {
         if (claim?.role === 'leader') claim.settle(stored)
+        // The answer has gone (or failed): its usage corrects the reservation and is priced.
+        if (admission !== null && deps.tenancy !== null) await settle(admission, outcome, config, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }, request.log)
       }
     } catch (err) {
       // Before the reply was taken over, Fastify's error handler answers; after, only we can.
@@ -88,11 +96,12 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
 async function exchange (
   request: FastifyRequest,
   reply: FastifyReply,
-  plan: ReturnType<typeof planRoute>,
+  plan: RoutePlan,
   outcome: RequestOutcome,
   cache: CacheContext | null,
   deps: RouteDeps,
-  conversation: ConversationState | null
+  conversation: ConversationState | null,
+  admission: Admission | null
 ): Promise<CacheEntry | null> {
   const signal = clientGoneOf(request)
   const upstreamStartNs = process.hrtime.bigint()
@@ -120,6 +129,8 @@ async function exchange (
   outcome.status = forwarded.response.statusCode
   const headers = gatewayHeaders(request.id, plan.decision, forwarded.model, outcome.cacheResult, forwarded.fallbacks,
     clientResponseHeaders(forwarded.response.headers, { bodyReplaced: false }))
+  // The tenant's own limits replace the upstream's rate-limit headers (those describe the gateway's organisation).
+  if (admission !== null) Object.assign(headers, admission.headers)
   // An answer from a fallback model is not what the key (which names the target model) asks for.
   const storable = cache?.plan.store === true && forwarded.fallbacks.length === 0
   let message: Message | null

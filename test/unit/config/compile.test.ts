@@ -49,7 +49,34 @@ test('every value of a full file is compiled (units, lower-cased names, trailing
   })
   assert.equal(config.publicUrl, 'https://gateway.example.com')
   assert.deepEqual(config.cache, { mode: 'all', ttlSeconds: 3600, maxEntryBytes: 2 * 1024 * 1024, memoryMaxBytes: 128 * 1024 * 1024, compressOverBytes: 4096, operationTimeoutMs: 20, lockWaitMs: 1000, sharedScope: 'everyone' })
-  assert.deepEqual(config.tenants, [{ name: 'support', credentialSha256: ['5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8'], headers: { 'x-team': 'support' } }])
+  const noLimits = { requestsPerMinute: null, inputTokensPerMinute: null, outputTokensPerMinute: null, picoUsdPerDay: null, picoUsdPerMonth: null }
+  assert.deepEqual(config.auth, { mode: 'gateway_keys', upstreamKey: { kind: 'env', name: 'UPSTREAM_KEY' } })
+  const researchKey = {
+    id: 'research-bot',
+    sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    tenant: 'research',
+    createdAtMs: null,
+    expiresAtMs: Date.parse('2027-01-01T00:00:00Z'),
+    revokedAtMs: null,
+    labels: { owner: 'ml-team' },
+    limits: { ...noLimits, requestsPerMinute: 10 },
+    source: 'policy'
+  }
+  assert.deepEqual(config.tenants, [
+    { name: 'support', credentialSha256: ['5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8'], headers: { 'x-team': 'support' }, auth: 'passthrough', upstreamKey: null, limits: noLimits, budget: { onExceeded: 'reject', downgradeTo: null, downgradeAt: 1, alertAt: 0.8 }, onStoreUnavailable: 'fail_open', keys: [] },
+    {
+      name: 'research',
+      credentialSha256: [],
+      headers: {},
+      auth: 'gateway_keys',
+      upstreamKey: { kind: 'file', path: '/run/secrets/research-key' },
+      limits: { requestsPerMinute: 600, inputTokensPerMinute: 2_000_000, outputTokensPerMinute: 400_000, picoUsdPerDay: 200_000_000_000_000n, picoUsdPerMonth: 3_000_500_000_000_000n },
+      budget: { onExceeded: 'downgrade', downgradeTo: 'claude-haiku-4-5', downgradeAt: 0.9, alertAt: 0.75 },
+      onStoreUnavailable: 'fail_closed',
+      keys: [researchKey]
+    }
+  ])
+  assert.deepEqual(config.keysBySha256.get(researchKey.sha256), researchKey)
   assert.deepEqual(config.policy.ruleNames, ['everything', 'auto'])
   assert.deepEqual(config.policy.virtualModels, [{ id: 'claude-auto', displayName: 'Auto', description: 'Cheapest model that fits' }])
 })
@@ -106,6 +133,14 @@ const INVALID: Array<{ name: string; yaml: string; issues: string[] }> = [
   { name: 'tenant without name', yaml: 'tenants: [{ headers: { x-team: a } }]', issues: ['tenants[0].name: required'] },
   { name: 'tenant with a raw key', yaml: 'tenants: [{ name: a, api_key: sk-ant-123 }]', issues: ['tenants[0].api_key: unknown key "api_key"; did you mean api_key_sha256 (the sha256 hex of the key, never the key itself)?', 'tenants[0]: matches no request: give api_key_sha256 or headers'] },
   { name: 'tenant with a bad digest', yaml: 'tenants: [{ name: a, api_key_sha256: [abc] }]', issues: ['tenants[0].api_key_sha256[0]: "abc" must be a sha256 hex digest (64 hex characters) of the key, e.g. `printf %s "$KEY" | sha256sum`', 'tenants[0]: matches no request: give api_key_sha256 or headers'] },
+  { name: 'keys on a passthrough tenant', yaml: 'tenants: [{ name: a, headers: { x: "1" }, keys: [{ id: k, sha256: "' + 'a'.repeat(64) + '" }] }]', issues: ['tenants[0].keys: gateway keys need `auth: gateway_keys` on the tenant'] },
+  { name: 'a raw key where its hash belongs', yaml: 'tenants: [{ name: a, auth: gateway_keys, keys: [{ id: k, sha256: tlk-secret }] }]', issues: ['tenants[0].keys[0].sha256: "tlk-secret" must be the sha256 hex digest of the key (`thriftline keys hash`), never the key itself'] },
+  { name: 'a bad expiry', yaml: 'tenants: [{ name: a, auth: gateway_keys, keys: [{ id: k, sha256: "' + 'a'.repeat(64) + '", expires_at: tomorrow }] }]', issues: ['tenants[0].keys[0].expires_at: must be an ISO 8601 date-time such as 2027-01-01T00:00:00Z, got the string "tomorrow"'] },
+  { name: 'a downgrade without a model', yaml: 'tenants: [{ name: a, auth: gateway_keys, limits: { usd_per_day: 5 }, budget: { on_exceeded: downgrade } }]', issues: ['tenants[0].budget.downgrade_to: required when on_exceeded is downgrade'] },
+  { name: 'a downgrade to an unknown model', yaml: 'tenants: [{ name: a, auth: gateway_keys, limits: { usd_per_day: 5 }, budget: { on_exceeded: downgrade, downgrade_to: gpt-4 } }]', issues: ['tenants[0].budget.downgrade_to: unknown model "gpt-4" (not in the model catalog)'] },
+  { name: 'a budget without a USD limit', yaml: 'tenants: [{ name: a, auth: gateway_keys, budget: { alert_at: 0.5 } }]', issues: ['tenants[0].budget: has no effect: set limits.usd_per_day or limits.usd_per_month'] },
+  { name: 'bad limits', yaml: 'tenants: [{ name: a, auth: gateway_keys, limits: { requests_per_minute: 0, usd_per_day: -1, usd_per_month: 0.0000000000001 } }]', issues: ['tenants[0].limits.requests_per_minute: must be an integer ≥ 1, got number 0', 'tenants[0].limits.usd_per_day: must be a positive USD amount with at most 12 decimals, got number -1', 'tenants[0].limits.usd_per_month: must be a positive USD amount with at most 12 decimals, got number 1e-13'] },
+  { name: 'an upstream key given both ways', yaml: 'auth: { upstream_key: { env: A, file: /b } }', issues: ['auth.upstream_key: give `env` or `file`, not both'] },
   { name: 'duplicate tenant', yaml: 'tenants: [{ name: a, headers: { x: "1" } }, { name: a, headers: { x: "2" } }]', issues: ['tenants[1].name: duplicate tenant "a"'] },
   { name: 'a rule issue has its full path', yaml: 'routes: [{ name: a }, { name: b, match: { system_matches: "(" }, action: { model: claude-haiku-4-5 } }]', issues: ['routes[0].action: required (model, split, fallback or cache)', 'routes[1].match.system_matches: invalid regular expression: /(/: Unterminated group'] }
 ]

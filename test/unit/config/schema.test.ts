@@ -41,6 +41,11 @@ const PLACES: Record<ObjectKind, { file: (extra: Record<string, unknown>) => Rec
   retry_budget: { file: (x) => ({ upstream: { retry_budget: x } }), path: 'upstream.retry_budget.zz_unknown' },
   cache: { file: (x) => ({ cache: x }), path: 'cache.zz_unknown' },
   tenant: { file: (x) => ({ tenants: [{ name: 't', headers: { 'x-t': 'a' }, ...x }] }), path: 'tenants[0].zz_unknown' },
+  auth: { file: (x) => ({ auth: { mode: 'passthrough', ...x } }), path: 'auth.zz_unknown' },
+  secret_ref: { file: (x) => ({ auth: { upstream_key: { env: 'ANTHROPIC_API_KEY', ...x } } }), path: 'auth.upstream_key.zz_unknown' },
+  gateway_key: { file: (x) => ({ tenants: [{ name: 't', auth: 'gateway_keys', keys: [{ id: 'k', sha256: 'a'.repeat(64), ...x }] }] }), path: 'tenants[0].keys[0].zz_unknown' },
+  limits: { file: (x) => ({ tenants: [{ name: 't', headers: { 'x-t': 'a' }, limits: { requests_per_minute: 5, ...x } }] }), path: 'tenants[0].limits.zz_unknown' },
+  budget: { file: (x) => ({ tenants: [{ name: 't', headers: { 'x-t': 'a' }, limits: { usd_per_day: 1 }, budget: { on_exceeded: 'reject', ...x } }] }), path: 'tenants[0].budget.zz_unknown' },
   virtual_model: { file: (x) => ({ virtual_models: [{ id: 'claude-auto', ...x }], routes: [{ name: 'r', action: { model: 'claude-haiku-4-5' } }] }), path: 'virtual_models[0].zz_unknown' },
   route: { file: (x) => ({ routes: [{ name: 'r', action: { model: 'claude-haiku-4-5' }, ...x }] }), path: 'routes[0].zz_unknown' },
   match: { file: (x) => ({ routes: [{ name: 'r', match: x, action: { model: 'claude-haiku-4-5' } }] }), path: 'routes[0].match.zz_unknown' },
@@ -78,7 +83,19 @@ test('the full fixture uses every key of every object kind, and compile and the 
     note('retry_budget', full.upstream.retry_budget)
   }
   note('cache', full.cache)
-  for (const tenant of list(full.tenants)) note('tenant', tenant)
+  note('auth', full.auth)
+  if (isRecord(full.auth)) note('secret_ref', full.auth.upstream_key)
+  for (const tenant of list(full.tenants)) {
+    note('tenant', tenant)
+    if (!isRecord(tenant)) continue
+    note('secret_ref', tenant.upstream_key)
+    note('limits', tenant.limits)
+    note('budget', tenant.budget)
+    for (const key of list(tenant.keys)) {
+      note('gateway_key', key)
+      if (isRecord(key)) note('limits', key.limits)
+    }
+  }
   for (const model of list(full.virtual_models)) note('virtual_model', model)
   for (const route of list(full.routes)) {
     note('route', route)

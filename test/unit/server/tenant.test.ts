@@ -2,10 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { resolveTenant } from '../../../src/server/tenant.js'
-import type { TenantConfig } from '../../../src/config/types.js'
+import type { TenantMatch } from '../../../src/server/tenant.js'
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
-const TENANTS: TenantConfig[] = [
+const TENANTS: TenantMatch[] = [
   { name: 'support', credentialSha256: [], headers: { 'x-team': 'support' } },
   { name: 'search', credentialSha256: [sha('sk-search')], headers: {} }
 ]
