@@ -56,14 +56,14 @@ function fdLimit (): number {
   return out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out) || 1024
 }
 
-function levelTiming (streams: number): { rampMs: number; outputTokens: number; deadlineMs: number } {
+function levelTiming (streams: number, holdSeconds: number): { rampMs: number; outputTokens: number; deadlineMs: number } {
   const rampMs = Math.max(500, streams / 2)
-  const outputTokens = Math.ceil((rampMs + HOLD_SECONDS * 1000) / GAP_MS)
+  const outputTokens = Math.ceil((rampMs + holdSeconds * 1000) / GAP_MS)
   return { rampMs, outputTokens, deadlineMs: FIRST_TOKEN_MS + 2 * rampMs + outputTokens * GAP_MS + 15_000 }
 }
 
-async function runLevel (url: string, streams: number, agent: Agent, pid: number | null): Promise<{ result: StreamLevelResult; cpuSeconds: number | null; peakRss: number | null; baseRss: number | null }> {
-  const timing = levelTiming(streams)
+async function runLevel (url: string, streams: number, agent: Agent, pid: number | null, holdSeconds = HOLD_SECONDS): Promise<{ result: StreamLevelResult; cpuSeconds: number | null; peakRss: number | null; baseRss: number | null }> {
+  const timing = levelTiming(streams, holdSeconds)
   const headers = {
     'content-type': 'application/json',
     'x-api-key': 'sk-bench',
@@ -129,10 +129,12 @@ async function main (): Promise<void> {
       if (path.peer !== null) peers.set(path.name, await startPeer(path.peer, { root: ROOT, policies, upstream: simulator.url, env: { UPSTREAM_CONNECTIONS: '100000' } }))
     }
     const agents = new Map(PATHS.map((path) => [path.name, new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY })]))
-    // Warm-up: the JIT settles on short streams before anything is recorded.
+    // Warm-up: streams of the levels' own shape (paced, stamped, a first-token delay), twice, so the
+    // JIT has settled every path before anything is recorded; a first level run cold read a gap p99
+    // several times its warm value.
     for (const path of PATHS) {
       const peer = peers.get(path.name)
-      await runStreamLevel({ url: peer?.url ?? simulator.url, streams: 200, rampMs: 500, deadlineMs: 10_000, body: BODY, headers: { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'x-sim-event-delay-ms': '5', 'x-sim-output-tokens': '50', 'x-sim-stamp': '1' } }, agents.get(path.name) as Agent)
+      for (let round = 0; round < 2; round++) await runLevel(peer?.url ?? simulator.url, 300, agents.get(path.name) as Agent, null, 2)
     }
     for (const level of levels) {
       for (const path of PATHS) {
