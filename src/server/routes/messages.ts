@@ -41,6 +41,7 @@ import { scopeOf } from '../../cache/key.js'
 import { credentialOf } from '../../upstream/headers.js'
 
 export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const admissionDeps = deps.tenancy === null ? null : { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }
   app.post('/v1/messages', async function handleMessages (request: FastifyRequest, reply: FastifyReply) {
     try {
       const { config } = request.gw
@@ -53,7 +54,7 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
         : await lookupConversation(deps.promptCache, body, request.body as string, scopeOf(credentialOf(request.headers), config.cache.sharedScope), config.catalog, deps.now())
       let plan = planRoute(body, request.body as string, request.headers, config, deps.random(), isoDate, conversation?.view ?? null)
       let admission: Admission | null = null
-      if (deps.tenancy !== null) ({ plan, admission } = await admit(request, reply, plan, body, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }))
+      if (admissionDeps !== null) ({ plan, admission } = await admit(request, reply, plan, body, admissionDeps))
       const outcome = newOutcome('messages', request, body, plan.decision, isoDate)
       outcome.promptCacheView = conversation?.view ?? null
       const wantsStream = body.stream === true
@@ -68,7 +69,7 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
         if (served !== null && body !== null) {
           serveHit(request, reply, served, body, wantsStream, plan.decision, outcome, admission?.headers)
           deps.outcomes.record(outcome)
-          if (admission !== null && deps.tenancy !== null) await settle(admission, outcome, config, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }, request.log)
+          if (admission !== null && admissionDeps !== null) await settle(admission, outcome, config, admissionDeps, request.log)
           return
         }
       }
@@ -79,7 +80,7 @@ export async function messagesRoutes (app: FastifyInstance, deps: RouteDeps): Pr
       } finally {
         if (claim?.role === 'leader') claim.settle(stored)
         // The answer has gone (or failed): its usage corrects the reservation and is priced.
-        if (admission !== null && deps.tenancy !== null) await settle(admission, outcome, config, { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }, request.log)
+        if (admission !== null && admissionDeps !== null) await settle(admission, outcome, config, admissionDeps, request.log)
       }
     } catch (err) {
       // Before the reply was taken over, Fastify's error handler answers; after, only we can.
@@ -229,8 +230,8 @@ async function relayStream (
 
 /**
  * An answer larger than UPSTREAM_BUFFER_LIMIT_BYTES is relayed as it arrives instead of being held
- * whole (a 400 MB answer took 1.8 GB): not stored, and its usage is not read (it is logged, so the
- * unpriced answer is visible).
+ * whole (a 400 MB answer took 1.8 GB): not stored, and its usage is not read (logged, and counted
+ * as llm_gateway_usage_malformed_total{reason="unread"}, so the unpriced answer is visible).
  */
 async function relayUnread (
   request: FastifyRequest,
