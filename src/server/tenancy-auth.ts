@@ -1,7 +1,9 @@
 // Who is calling, before any /v1 route runs: a gateway key (policy file or key store), a
 // passthrough tenant, or nobody in particular. Refusals are 401 authentication_error; for a
 // gateway-key request the client's credential is swapped for the gateway's upstream key here, so
-// every route forwards the right one without knowing about tenants.
+// every route forwards the right one without knowing about tenants. Every /v1 request of a tenant
+// counts against its requests per minute here too, except the two routes that spend tokens and
+// money (Messages, batch creation), which reserve their whole cost themselves (admission.ts).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { credentialDigest } from '../credential-digest.js'
@@ -18,6 +20,7 @@ import type { HeaderMap } from '../upstream/headers.js'
 import type { RuntimeConfig } from '../config/types.js'
 import type { AuthOutcome } from '../tenancy/authenticate.js'
 import { resolveTenant } from './tenant.js'
+import { REQUESTS_ONLY, refuseIfRateLimited, reserve } from './admission.js'
 
 export interface TenancyAuthOptions {
   tenancy: Tenancy
@@ -29,6 +32,9 @@ export interface TenancyAuthOptions {
 function isApiRoute (url: string | undefined): boolean {
   return url !== undefined && url.startsWith('/v1/') && !url.startsWith('/v1/gateway/')
 }
+
+/** Routes that admit their own cost (requests, tokens and budgets): `METHOD url-pattern`. */
+const OWN_ADMISSION = new Set(['POST /v1/messages', 'POST /v1/messages/batches'])
 
 /** The gateway key the credential is (policy file, else the key store for `tlk-` credentials), then authenticate(). */
 export async function identifyCaller (headers: HeaderMap, config: RuntimeConfig, findStoreKey: (sha256: string) => Promise<KeyRecord | null>, nowMs: number): Promise<AuthOutcome> {
@@ -71,6 +77,16 @@ export function registerTenancyAuth (app: FastifyInstance, options: TenancyAuthO
     }
     replaceCredential(request.headers, upstreamKey)
     request.gw.tenancy.cacheScope = `tenant:${outcome.tenant.name}`
+  })
+
+  // After authentication (hooks run in order). Only a tenant (or key) with a requests-per-minute
+  // limit costs a store round trip here; count_tokens, models, files and the other batch routes
+  // spend nothing, so no budget is read.
+  app.addHook('preHandler', async function countRequest (request, reply) {
+    if (request.gw.tenancy?.tenant == null) return
+    if (!isApiRoute(request.routeOptions.url) || OWN_ADMISSION.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return
+    const reservation = await reserve(request, { requests: 1, inputTokens: 0, outputTokens: 0 }, REQUESTS_ONLY, { tenancy, metrics, now })
+    if (reservation !== null) refuseIfRateLimited(reply, reservation, { tenancy, metrics, now })
   })
 
   async function storeKey (request: FastifyRequest, digest: string): Promise<KeyRecord | null> {
