@@ -244,6 +244,7 @@ export async function admitBatch (
     if (verdict.action !== 'downgrade') return
     const plan = plans[i] as RoutePlan
     const why = `budget downgrade: ${verdict.use.scope} ${verdict.use.period} at ${(verdict.use.ratio * 100).toFixed(1)}% → ${verdict.to}`
+    // Only the adapted body is used (the batch is serialised whole), so the raw text is not needed.
     outgoing[i] = replanTo(plan, bodies[i] as MessagesRequest, '', config, verdict.to, why).outgoing
     moves.add(`${plan.decision.targetModel}->${verdict.to}`)
     deps.metrics?.budgetDowngrades.inc({ tenant: tenant.name, reason: verdict.use.period })
