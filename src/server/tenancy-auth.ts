@@ -35,6 +35,7 @@ function isApiRoute (url: string | undefined): boolean {
 
 /** Routes that admit their own cost (requests, tokens and budgets): `METHOD url-pattern`. */
 const OWN_ADMISSION = new Set(['POST /v1/messages', 'POST /v1/messages/batches'])
+const ONE_REQUEST = { requests: 1, inputTokens: 0, outputTokens: 0 }
 
 /** The gateway key the credential is (policy file, else the key store for `tlk-` credentials), then authenticate(). */
 export async function identifyCaller (headers: HeaderMap, config: RuntimeConfig, findStoreKey: (sha256: string) => Promise<KeyRecord | null>, nowMs: number): Promise<AuthOutcome> {
@@ -55,7 +56,8 @@ export async function identifyCaller (headers: HeaderMap, config: RuntimeConfig,
 
 export function registerTenancyAuth (app: FastifyInstance, options: TenancyAuthOptions): void {
   const { tenancy, metrics, now } = options
-  app.addHook('preHandler', async function authenticateTenant (request) {
+  const admissionDeps = { tenancy, metrics, now }
+  app.addHook('preHandler', async function authenticateTenant (request, reply) {
     if (!isApiRoute(request.routeOptions.url)) return
     const config = request.gw.config
     if (config.tenants.length === 0 && config.auth.mode === 'passthrough') return
@@ -68,25 +70,22 @@ export function registerTenancyAuth (app: FastifyInstance, options: TenancyAuthO
       throw new GatewayError('TL_ERR_UNAUTHORIZED', outcome.message)
     }
     request.gw.tenancy = { tenant: outcome.tenant, key: outcome.key, cacheScope: null }
-    if (!outcome.replaceCredential || outcome.tenant === null) return
-    const ref = outcome.tenant.upstreamKey ?? config.auth.upstreamKey
-    const upstreamKey = tenancy.secrets.read(ref)
-    if (upstreamKey === null) {
-      request.log.error({ tenant: outcome.tenant.name, source: describeSecret(ref) }, 'no upstream key for a gateway-key tenant')
-      throw new GatewayError('TL_ERR_UPSTREAM_KEY_MISSING', `The gateway has no upstream API key for tenant "${outcome.tenant.name}" (${describeSecret(ref)} is unset or empty).`)
+    if (outcome.tenant === null) return
+    if (outcome.replaceCredential) {
+      const ref = outcome.tenant.upstreamKey ?? config.auth.upstreamKey
+      const upstreamKey = tenancy.secrets.read(ref)
+      if (upstreamKey === null) {
+        request.log.error({ tenant: outcome.tenant.name, source: describeSecret(ref) }, 'no upstream key for a gateway-key tenant')
+        throw new GatewayError('TL_ERR_UPSTREAM_KEY_MISSING', `The gateway has no upstream API key for tenant "${outcome.tenant.name}" (${describeSecret(ref)} is unset or empty).`)
+      }
+      replaceCredential(request.headers, upstreamKey)
+      request.gw.tenancy.cacheScope = `tenant:${outcome.tenant.name}`
     }
-    replaceCredential(request.headers, upstreamKey)
-    request.gw.tenancy.cacheScope = `tenant:${outcome.tenant.name}`
-  })
-
-  // After authentication (hooks run in order). Only a tenant (or key) with a requests-per-minute
-  // limit costs a store round trip here; count_tokens, models, files and the other batch routes
-  // spend nothing, so no budget is read.
-  app.addHook('preHandler', async function countRequest (request, reply) {
-    if (request.gw.tenancy?.tenant == null) return
-    if (!isApiRoute(request.routeOptions.url) || OWN_ADMISSION.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return
-    const reservation = await reserve(request, { requests: 1, inputTokens: 0, outputTokens: 0 }, REQUESTS_ONLY, { tenancy, metrics, now })
-    if (reservation !== null) refuseIfRateLimited(reply, reservation, { tenancy, metrics, now })
+    // Only a tenant (or key) with a requests-per-minute limit costs a store round trip here;
+    // count_tokens, models, files and the other batch routes spend nothing, so no budget is read.
+    if (OWN_ADMISSION.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return
+    const reservation = await reserve(request, ONE_REQUEST, REQUESTS_ONLY, admissionDeps)
+    if (reservation !== null) refuseIfRateLimited(reply, reservation, admissionDeps)
   })
 
   async function storeKey (request: FastifyRequest, digest: string): Promise<KeyRecord | null> {
