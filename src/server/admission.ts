@@ -1,8 +1,10 @@
-// A tenant's Messages request against its limits and budgets: before it goes upstream, reserve its
-// estimated cost in the rate windows and read the spend (one store round trip), then refuse it
-// (429), downgrade it to the tenant's cheaper model, or let it through; after its answer, correct
-// the reservation to the real usage and add its price to the spend. The decisions are the pure
-// ones in src/tenancy; this file is the glue and the I/O.
+// A tenant's request against its limits and budgets: before it goes upstream, reserve its cost in
+// the rate windows and read the spend (one store round trip), then refuse it (429), downgrade it to
+// the tenant's cheaper model, or let it through. A Messages request reserves its estimated tokens
+// and, after its answer, is corrected to the real usage and its price added to the spend; a batch
+// creation reserves one request and is charged when its results are priced (batch-results.ts);
+// every other /v1 request only counts against requests per minute (tenancy-auth.ts). The
+// decisions are the pure ones in src/tenancy; this file is the glue and the I/O.
 
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { RuntimeConfig, TenantConfig } from '../config/types.js'
@@ -12,8 +14,8 @@ import type { Metrics } from '../metrics/registry.js'
 import { checkCapabilities } from '../policy/capabilities.js'
 import type { MessagesRequest } from '../types/anthropic.js'
 import { tokenCount } from '../messages/usage.js'
-import type { BudgetVerdict, ScopeSpend } from '../tenancy/budget.js'
-import { budgetVerdict } from '../tenancy/budget.js'
+import type { BudgetUse, BudgetVerdict, ScopeSpend } from '../tenancy/budget.js'
+import { budgetVerdict, mostUsedBudget } from '../tenancy/budget.js'
 import type { Tenancy } from '../tenancy/create-tenancy.js'
 import type { AdmitResult, ScopeRef } from '../tenancy/limit-store.js'
 import { StoreUnavailable } from '../tenancy/limit-store.js'
@@ -43,23 +45,29 @@ export interface AdmissionDeps {
 
 const NO_COST: RateCost = { requests: 0, inputTokens: 0, outputTokens: 0 }
 
-/** Null when the request has no tenant (nothing to limit or account). Throws the 429 / 503 refusals. */
-export async function admit (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  plan: RoutePlan,
-  body: MessagesRequest,
-  deps: AdmissionDeps
-): Promise<{ plan: RoutePlan; admission: Admission | null }> {
+/** A request's reservation: its admission, and what the store said (null when nothing was asked or the store failed open). */
+export interface Reservation {
+  admission: Admission
+  result: AdmitResult | null
+  /** Per scope, the spend so far (empty when the store was not asked). */
+  spends: ScopeSpend[]
+}
+
+/**
+ * Reserves `cost` for the request's tenant and key in one store round trip (which reads their
+ * spend too), and writes the tenant's rate-limit headers. Null when the request has no tenant.
+ * `counted` says which limits matter to the route: a scope with none of them is not asked about.
+ * Throws only the fail-closed 503; the caller refuses over-budget and rate-limited requests.
+ */
+export async function reserve (request: FastifyRequest, cost: RateCost, counted: (limits: Limits) => boolean, deps: AdmissionDeps): Promise<Reservation | null> {
   const tenant = request.gw.tenancy?.tenant ?? null
-  if (tenant === null) return { plan, admission: null }
+  if (tenant === null) return null
   const key = request.gw.tenancy?.key ?? null
   const scopes: ScopeRef[] = [{ scope: 'tenant', keyId: '', limits: tenant.limits }]
   if (key !== null) scopes.push({ scope: 'key', keyId: key.id, limits: key.limits })
   const headers: Record<string, string> = { 'x-gateway-tenant': tenant.name }
-  const limited = scopes.some((scope) => hasRateLimits(scope.limits) || hasBudgets(scope.limits))
-  const cost: RateCost = { requests: 1, inputTokens: plan.input.estimatedInputTokens, outputTokens: tokenCount(plan.outgoing.max_tokens) }
-  if (!limited) return { plan, admission: { tenant, scopes, window: null, cost: NO_COST, headers } }
+  const unreserved = (): Reservation => ({ admission: { tenant, scopes, window: null, cost: NO_COST, headers }, result: null, spends: [] })
+  if (!scopes.some((scope) => counted(scope.limits))) return unreserved()
   const nowMs = deps.now()
   let result: AdmitResult
   try {
@@ -72,30 +80,60 @@ export async function admit (
       deps.metrics?.limitRejections.inc({ tenant: tenant.name, reason: 'store_unavailable' })
       throw new GatewayError('TL_ERR_LIMITS_UNAVAILABLE', 'The gateway cannot check this tenant\'s limits right now; retry shortly.')
     }
-    return { plan, admission: { tenant, scopes, window: null, cost: NO_COST, headers } }
+    return unreserved()
   }
   // The window's end on Redis's clock (windows are whole minutes), the same on every replica.
   const resetIso = new Date((result.window + 1) * WINDOW_MS).toISOString()
   Object.assign(headers, rateLimitHeaders(scopes.map((scope) => scope.limits), result.counters, resetIso))
   const spends: ScopeSpend[] = scopes.map((scope, i) => ({ scope: scope.scope, limits: scope.limits, dayPico: result.counters[i]?.dayPico ?? 0n, monthPico: result.counters[i]?.monthPico ?? 0n }))
+  return { admission: { tenant, scopes, window: result.window, cost, headers }, result, spends }
+}
+
+/** Budgets and rate limits both matter to Messages and batch creation. */
+export const BUDGETS_AND_RATES = (limits: Limits): boolean => hasRateLimits(limits) || hasBudgets(limits)
+/** Only the request count matters to the other /v1 routes (they spend neither tokens nor money). */
+export const REQUESTS_ONLY = (limits: Limits): boolean => limits.requestsPerMinute !== null
+
+/** The 429 of a spent budget (no retry-after: retrying does not help before the period turns); the reservation is given back. */
+export async function refuseOverBudget (request: FastifyRequest, reply: FastifyReply, reservation: Reservation, use: BudgetUse, message: string, deps: AdmissionDeps): Promise<never> {
+  const { admission, result } = reservation
+  if (result !== null && result.blockedScope === null) await refund(deps, admission.tenant, admission.scopes, result.window, admission.cost, request.log)
+  deps.metrics?.limitRejections.inc({ tenant: admission.tenant.name, reason: use.period })
+  reply.headers(admission.headers)
+  throw new GatewayError('TL_ERR_BUDGET_EXCEEDED', message)
+}
+
+/** The 429 of a full rate window, with retry-after; nothing was reserved. */
+export function refuseIfRateLimited (reply: FastifyReply, reservation: Reservation, deps: AdmissionDeps): void {
+  const { admission, result } = reservation
+  if (result === null || result.blockedScope === null) return
+  const reason = result.blockedLimit ?? 'requests_per_minute'
+  deps.metrics?.limitRejections.inc({ tenant: admission.tenant.name, reason })
+  reply.headers(admission.headers).headers(retryAfterHeaders(result.resetInMs))
+  const who = admission.scopes[result.blockedScope]?.scope === 'key' ? 'This key' : 'The tenant'
+  throw new GatewayError('TL_ERR_RATE_LIMITED', `${who} has reached its ${reason.replaceAll('_', ' ')} limit; retry after the window resets.`)
+}
+
+/** Null when the request has no tenant (nothing to limit or account). Throws the 429 / 503 refusals. */
+export async function admit (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  plan: RoutePlan,
+  body: MessagesRequest,
+  deps: AdmissionDeps
+): Promise<{ plan: RoutePlan; admission: Admission | null }> {
+  const cost: RateCost = { requests: 1, inputTokens: plan.input.estimatedInputTokens, outputTokens: tokenCount(plan.outgoing.max_tokens) }
+  const reservation = await reserve(request, cost, BUDGETS_AND_RATES, deps)
+  if (reservation === null) return { plan, admission: null }
+  const { admission, spends } = reservation
+  if (reservation.result === null) return { plan, admission }
+  const { tenant, headers } = admission
   recordBudgetUse(deps.metrics, tenant, spends[0] as ScopeSpend)
   const config = request.gw.config
   const verdict = budgetVerdict(spends, tenant.budget, plan.decision.targetModel, (model) => refusalOf(config, plan, model))
   if (verdict.use !== null) headers['x-gateway-budget-used'] = verdict.use.ratio.toFixed(4)
-  if (verdict.action === 'reject') {
-    if (result.blockedScope === null) await refund(deps, tenant, scopes, result.window, cost, request.log)
-    deps.metrics?.limitRejections.inc({ tenant: tenant.name, reason: verdict.use.period })
-    reply.headers(headers)
-    throw new GatewayError('TL_ERR_BUDGET_EXCEEDED', verdict.message)
-  }
-  if (result.blockedScope !== null) {
-    const reason = result.blockedLimit ?? 'requests_per_minute'
-    deps.metrics?.limitRejections.inc({ tenant: tenant.name, reason })
-    reply.headers(headers).headers(retryAfterHeaders(result.resetInMs))
-    const who = scopes[result.blockedScope]?.scope === 'key' ? 'This key' : 'The tenant'
-    throw new GatewayError('TL_ERR_RATE_LIMITED', `${who} has reached its ${reason.replaceAll('_', ' ')} limit; retry after the window resets.`)
-  }
-  const admission: Admission = { tenant, scopes, window: result.window, cost, headers }
+  if (verdict.action === 'reject') await refuseOverBudget(request, reply, reservation, verdict.use, verdict.message, deps)
+  refuseIfRateLimited(reply, reservation, deps)
   if (verdict.action !== 'downgrade') return { plan, admission }
   deps.metrics?.budgetDowngrades.inc({ tenant: tenant.name, reason: verdict.use.period })
   const from = plan.decision.targetModel
@@ -105,7 +143,7 @@ export async function admit (
 }
 
 /** The capability guard's refusal of `model` for this request, as a sentence, or null. */
-function refusalOf (config: RuntimeConfig, plan: RoutePlan, model: string): string | null {
+export function refusalOf (config: RuntimeConfig, plan: RoutePlan, model: string): string | null {
   const target = config.catalog.resolve(model)
   if (target === undefined) return `${model} is not in the model catalog`
   // A tool turn whose thinking another model signed must go back to that model (the API rejects it elsewhere).
@@ -156,7 +194,7 @@ export async function settle (admission: Admission, outcome: RequestOutcome, con
   }
 }
 
-function recordBudgetUse (metrics: Metrics | null, tenant: TenantConfig, spend: ScopeSpend): void {
+export function recordBudgetUse (metrics: Metrics | null, tenant: TenantConfig, spend: ScopeSpend): void {
   if (metrics === null || !hasBudgets(tenant.limits)) return
   const limits: Limits = spend.limits
   if (limits.picoUsdPerDay !== null) metrics.budgetUsed.set({ tenant: tenant.name, period: 'day' }, usedRatio(spend.dayPico, limits.picoUsdPerDay))
@@ -165,3 +203,61 @@ function recordBudgetUse (metrics: Metrics | null, tenant: TenantConfig, spend: 
 }
 
 export type { BudgetVerdict }
+
+/**
+ * Batch creation: one request against the rate window, and the budget checked against the spend so
+ * far (the batch's own cost is known only when its results are priced, and is charged then). Under
+ * `downgrade`, each request the guard accepts the cheaper model for is sent to it; a request the
+ * gateway cannot safely move (the guard refuses, or it carries thinking blocks whose signer the
+ * gateway cannot know without a conversation) is sent unchanged below 100% and refuses the whole
+ * batch at 100%, as one refused Messages request would be. Returns the bodies to send (the same
+ * objects when nothing changed) and the admission, null without a tenant.
+ */
+export async function admitBatch (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  plans: readonly RoutePlan[],
+  bodies: readonly MessagesRequest[],
+  deps: AdmissionDeps
+): Promise<{ outgoing: MessagesRequest[]; admission: Admission | null }> {
+  const outgoing = plans.map((plan) => plan.outgoing)
+  const counted = (limits: Limits): boolean => limits.requestsPerMinute !== null || hasBudgets(limits)
+  const reservation = await reserve(request, { requests: 1, inputTokens: 0, outputTokens: 0 }, counted, deps)
+  if (reservation === null) return { outgoing, admission: null }
+  const { admission, spends } = reservation
+  if (reservation.result === null) return { outgoing, admission }
+  const { tenant, headers } = admission
+  recordBudgetUse(deps.metrics, tenant, spends[0] as ScopeSpend)
+  const config = request.gw.config
+  const verdicts = plans.map((plan, i) => budgetVerdict(spends, tenant.budget, plan.decision.targetModel, (model) => batchRefusalOf(config, plan, bodies[i] as MessagesRequest, model)))
+  const use = mostUsedBudget(spends)
+  if (use !== null) headers['x-gateway-budget-used'] = use.ratio.toFixed(4)
+  const rejected = verdicts.findIndex((verdict) => verdict.action === 'reject')
+  const rejection = verdicts[rejected]
+  if (rejection !== undefined && rejection.action === 'reject') {
+    const where = verdicts.length > 1 && rejection.message.includes('cannot serve') ? `requests.${rejected}: ` : ''
+    await refuseOverBudget(request, reply, reservation, rejection.use, `${where}${rejection.message}`, deps)
+  }
+  refuseIfRateLimited(reply, reservation, deps)
+  const moves = new Set<string>()
+  verdicts.forEach((verdict, i) => {
+    if (verdict.action !== 'downgrade') return
+    const plan = plans[i] as RoutePlan
+    const why = `budget downgrade: ${verdict.use.scope} ${verdict.use.period} at ${(verdict.use.ratio * 100).toFixed(1)}% → ${verdict.to}`
+    // Only the adapted body is used (the batch is serialised whole), so the raw text is not needed.
+    outgoing[i] = replanTo(plan, bodies[i] as MessagesRequest, '', config, verdict.to, why).outgoing
+    moves.add(`${plan.decision.targetModel}->${verdict.to}`)
+    deps.metrics?.budgetDowngrades.inc({ tenant: tenant.name, reason: verdict.use.period })
+  })
+  if (moves.size > 0) headers['x-gateway-budget-downgrade'] = [...moves].join(', ')
+  return { outgoing, admission }
+}
+
+/** refusalOf, and no move for a request with earlier thinking: a batch has no conversation state to say who signed it. */
+function batchRefusalOf (config: RuntimeConfig, plan: RoutePlan, body: MessagesRequest, model: string): string | null {
+  const refusal = refusalOf(config, plan, model)
+  if (refusal !== null) return refusal
+  const thinking = body.messages.some((message) => message.role === 'assistant' && Array.isArray(message.content) &&
+    message.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking'))
+  return thinking ? 'thinking_signature: a batch request carrying thinking blocks stays with the model that signed them' : null
+}

@@ -1,9 +1,12 @@
 // The limits store of one process (no REDIS_URL): the same window arithmetic as the Redis scripts,
 // on Maps. Spend is lost on restart; docs/operations.md says so.
 
-import type { LimitStore, ScopeCounters, ScopeRef } from './limit-store.js'
+import type { BatchOwner, LimitStore, ScopeCounters, ScopeRef } from './limit-store.js'
 import { addCost, currentState, exceededLimit, msUntilWindowEnds, windowOf } from './limits.js'
 import type { RateCost, WindowState } from './limits.js'
+
+/** Batch owners and charge marks kept at most (expired ones are swept first). */
+const MAX_BATCH_ENTRIES = 100_000
 
 const scopeId = (tenant: string, scope: ScopeRef | string): string => `${tenant}\u0000${typeof scope === 'string' ? scope : scope.keyId}`
 
@@ -12,6 +15,20 @@ export function createMemoryLimitStore (options: { now?: () => number } = {}): L
   const windows = new Map<string, WindowState>()
   const spends = new Map<string, bigint>()
   const spendOf = (id: string, period: string): bigint => spends.get(`${id}\u0000${period}`) ?? 0n
+  const owners = new Map<string, { owner: BatchOwner; untilMs: number }>()
+  const charged = new Map<string, number>()
+  const sweep = <T>(entries: Map<string, T>, until: (entry: T) => number): void => {
+    if (entries.size < MAX_BATCH_ENTRIES) return
+    const nowMs = now()
+    for (const [id, entry] of entries) if (until(entry) <= nowMs) entries.delete(id)
+  }
+  const charge: LimitStore['charge'] = async (tenant, scopes, pico, periods) => scopes.map((scope) => {
+    const id = scopeId(tenant, scope)
+    const totals = { dayPico: spendOf(id, periods.day) + pico, monthPico: spendOf(id, periods.month) + pico }
+    spends.set(`${id}\u0000${periods.day}`, totals.dayPico)
+    spends.set(`${id}\u0000${periods.month}`, totals.monthPico)
+    return totals
+  })
 
   return {
     kind: 'memory',
@@ -41,14 +58,22 @@ export function createMemoryLimitStore (options: { now?: () => number } = {}): L
         if (state !== undefined && state.window === window) windows.set(id, addCost(state, delta))
       }
     },
-    async charge (tenant, scopes, pico, periods) {
-      return scopes.map((scope) => {
-        const id = scopeId(tenant, scope)
-        const totals = { dayPico: spendOf(id, periods.day) + pico, monthPico: spendOf(id, periods.month) + pico }
-        spends.set(`${id}\u0000${periods.day}`, totals.dayPico)
-        spends.set(`${id}\u0000${periods.month}`, totals.monthPico)
-        return totals
-      })
+    charge,
+    async rememberBatch (batchId, owner, ttlSeconds) {
+      sweep(owners, (entry) => entry.untilMs)
+      owners.set(batchId, { owner: { ...owner }, untilMs: now() + ttlSeconds * 1000 })
+    },
+    async batchOwner (batchId) {
+      const entry = owners.get(batchId)
+      return entry === undefined || entry.untilMs <= now() ? null : { ...entry.owner }
+    },
+    async chargeBatch (tenant, scopes, batchId, pico, periods, ttlSeconds) {
+      const mark = scopeId(tenant, batchId)
+      const until = charged.get(mark)
+      if (until !== undefined && until > now()) return null
+      sweep(charged, (untilMs) => untilMs)
+      charged.set(mark, now() + ttlSeconds * 1000)
+      return await charge(tenant, scopes, pico, periods)
     },
     async spend (tenant, keyIds, periods) {
       const read = (keyId: string) => {

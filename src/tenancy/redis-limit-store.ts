@@ -6,7 +6,7 @@
 
 import type { Cluster, Redis } from 'ioredis'
 import type { AdmitResult, LimitStore, Periods, ScopeRef } from './limit-store.js'
-import { DAY_TTL_SECONDS, MONTH_TTL_SECONDS, StoreUnavailable, limitArgs } from './limit-store.js'
+import { DAY_TTL_SECONDS, MONTH_TTL_SECONDS, StoreUnavailable, decodeBatchOwner, encodeBatchOwner, limitArgs } from './limit-store.js'
 import type { RateCost } from './limits.js'
 import { WINDOW_MS } from './limits.js'
 
@@ -79,10 +79,30 @@ end
 return out
 `
 
+/**
+ * KEYS: the batch's charge mark, then n day counters, n month counters (all in the tenant's slot).
+ * ARGV: pico-USD, day TTL, month TTL, mark TTL. Returns nil when the batch was already charged.
+ */
+const CHARGE_BATCH = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[4]) then return nil end
+local n = (#KEYS - 1) / 2
+local out = {}
+for s = 1, n do
+  redis.call('INCRBY', KEYS[1 + s], ARGV[1])
+  redis.call('EXPIRE', KEYS[1 + s], ARGV[2])
+  redis.call('INCRBY', KEYS[1 + n + s], ARGV[1])
+  redis.call('EXPIRE', KEYS[1 + n + s], ARGV[3])
+  out[#out + 1] = redis.call('GET', KEYS[1 + s])
+  out[#out + 1] = redis.call('GET', KEYS[1 + n + s])
+end
+return out
+`
+
 type TenancyRedis = (Redis | Cluster) & {
   tlAdmit: (...args: Array<string | number>) => Promise<Array<number | string>>
   tlAdjust: (...args: Array<string | number>) => Promise<number>
   tlCharge: (...args: Array<string | number>) => Promise<string[]>
+  tlChargeBatch: (...args: Array<string | number>) => Promise<string[] | null>
 }
 
 /** `{tenant}` is the hash tag: all of a tenant's counters (and its keys') share a slot. */
@@ -92,12 +112,16 @@ function base (tenant: string): string {
 const scopeName = (keyId: string): string => keyId === '' ? 't' : `k:${keyId}`
 const rateKey = (tenant: string, scope: ScopeRef): string => `${base(tenant)}rate:${scopeName(scope.keyId)}`
 const spendKey = (tenant: string, keyId: string, period: string): string => `${base(tenant)}spend:${scopeName(keyId)}:${period}`
+const batchChargedKey = (tenant: string, batchId: string): string => `${base(tenant)}batch-charged:${batchId}`
+/** Read by batch id alone (the owner is not known yet), so the batch id is its own hash tag. */
+const batchOwnerKey = (batchId: string): string => `${TENANCY_PREFIX}{batch:${batchId}}:owner`
 
 export function createRedisLimitStore (client: Redis | Cluster): LimitStore {
   const redis = client as TenancyRedis
   redis.defineCommand('tlAdmit', { lua: ADMIT })
   redis.defineCommand('tlAdjust', { lua: ADJUST })
   redis.defineCommand('tlCharge', { lua: CHARGE })
+  redis.defineCommand('tlChargeBatch', { lua: CHARGE_BATCH })
   const call = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
       return await run()
@@ -136,6 +160,22 @@ export function createRedisLimitStore (client: Redis | Cluster): LimitStore {
     async charge (tenant, scopes, pico, periods) {
       const keys = [...scopes.map((scope) => spendKey(tenant, scope.keyId, periods.day)), ...scopes.map((scope) => spendKey(tenant, scope.keyId, periods.month))]
       const out = await call(() => redis.tlCharge(keys.length, ...keys, pico.toString(), DAY_TTL_SECONDS, MONTH_TTL_SECONDS))
+      return scopes.map((_, i) => ({ dayPico: BigInt(out[i * 2] ?? 0), monthPico: BigInt(out[i * 2 + 1] ?? 0) }))
+    },
+    async rememberBatch (batchId, owner, ttlSeconds) {
+      await call(() => redis.set(batchOwnerKey(batchId), encodeBatchOwner(owner), 'EX', ttlSeconds))
+    },
+    async batchOwner (batchId) {
+      return decodeBatchOwner(await call(() => redis.get(batchOwnerKey(batchId))))
+    },
+    async chargeBatch (tenant, scopes, batchId, pico, periods, ttlSeconds) {
+      const keys = [
+        batchChargedKey(tenant, batchId),
+        ...scopes.map((scope) => spendKey(tenant, scope.keyId, periods.day)),
+        ...scopes.map((scope) => spendKey(tenant, scope.keyId, periods.month))
+      ]
+      const out = await call(() => redis.tlChargeBatch(keys.length, ...keys, pico.toString(), DAY_TTL_SECONDS, MONTH_TTL_SECONDS, ttlSeconds))
+      if (out === null) return null
       return scopes.map((_, i) => ({ dayPico: BigInt(out[i * 2] ?? 0), monthPico: BigInt(out[i * 2 + 1] ?? 0) }))
     },
     async spend (tenant, keyIds, periods) {

@@ -65,8 +65,44 @@ test('Redis scripts and the memory store agree on a table of reservations, corre
   ])
 })
 
-test('every Redis key of a tenant carries its {tenant} hash tag (one slot per script call, Cluster-safe)', async () => {
+async function batchScenario (store: LimitStore, tenant: string): Promise<unknown[]> {
+  const seen: unknown[] = []
+  seen.push(await store.batchOwner('msgbatch_1'))
+  await store.rememberBatch('msgbatch_1', { tenant, keyId: 'k1' }, 60)
+  await store.rememberBatch('msgbatch_2', { tenant, keyId: null }, 60)
+  seen.push(await store.batchOwner('msgbatch_1'), await store.batchOwner('msgbatch_2'))
+  // Past 2^53 pico-USD too: the charge is int64 text all the way.
+  const first = await store.chargeBatch(tenant, SCOPES, 'msgbatch_1', 9_000_000_000_000_001n, PERIODS, 60)
+  seen.push(first?.map((t) => [t.dayPico, t.monthPico]) ?? null)
+  // The same batch again (a second download, on any replica): nothing more.
+  seen.push(await store.chargeBatch(tenant, SCOPES, 'msgbatch_1', 5n, PERIODS, 60))
+  const other = await store.chargeBatch(tenant, SCOPES.slice(0, 1), 'msgbatch_2', 2n, PERIODS, 60)
+  seen.push(other?.map((t) => [t.dayPico, t.monthPico]) ?? null)
+  const spend = await store.spend(tenant, ['k1'], PERIODS)
+  seen.push([spend.tenant.dayPico, spend.keys.get('k1')?.dayPico])
+  return seen
+}
+
+test('Redis and memory agree on batch owners and on charging a batch once', async () => {
+  const memory = await batchScenario(createMemoryLimitStore(), 'batcher')
+  const viaRedis = await batchScenario(createRedisLimitStore(client), 'batcher')
+  assert.deepEqual(viaRedis, memory)
+  assert.deepEqual(memory, [
+    null,
+    { tenant: 'batcher', keyId: 'k1' },
+    { tenant: 'batcher', keyId: null },
+    [[9_000_000_000_000_001n, 9_000_000_000_000_001n], [9_000_000_000_000_001n, 9_000_000_000_000_001n]],
+    null,
+    [[9_000_000_000_000_003n, 9_000_000_000_000_003n]],
+    [9_000_000_000_000_003n, 9_000_000_000_000_001n]
+  ])
+  const ttl = await client.ttl('thriftline:v1:tenancy:{batch:msgbatch_1}:owner')
+  assert.ok(ttl > 0 && ttl <= 60, `owner TTL ${ttl}`)
+  assert.ok(await client.ttl('thriftline:v1:tenancy:{batcher}:batch-charged:msgbatch_1') > 0)
+})
+
+test('every Redis key of a tenant carries its {tenant} hash tag; a batch owner its batch id (one slot per call, Cluster-safe)', async () => {
   const keys = await client.keys('thriftline:v1:tenancy:*')
   assert.ok(keys.length >= 4)
-  for (const key of keys) assert.match(key, /^thriftline:v1:tenancy:\{acme\}:/)
+  for (const key of keys) assert.match(key, /^thriftline:v1:tenancy:(\{acme\}:|\{batcher\}:|\{batch:msgbatch_\d\}:owner$)/)
 })

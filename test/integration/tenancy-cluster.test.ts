@@ -1,7 +1,8 @@
 // Tenancy on a Redis Cluster: two gateway processes on a three-master Cluster enforce one tenant's
 // limit exactly and add up its spend. Every key of a tenant carries the `{tenant}` hash tag, so
 // each Lua check-and-charge runs on one node; a key outside the tag would fail with CROSSSLOT and
-// the requests would fail open (no tenant rate-limit headers), which this test tells apart.
+// the requests would fail open (no tenant rate-limit headers), which this test tells apart. A batch's
+// owner is found by its id alone (its own hash tag) and its once-only charge runs in the tenant's slot.
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import type { TestRedisCluster } from '../helpers/redis-cluster.js'
 
 const ADMIN = 'admin-token'
 const KEY = 'tlk-cluster-key'
+const BATCH_KEY = 'tlk-cluster-batches'
 const LIMIT = 12
 const HELLO = { model: 'claude-sonnet-4-6', max_tokens: 200, messages: [{ role: 'user', content: 'hello' }] }
 const USAGE = { input_tokens: 1000, output_tokens: 100 }
@@ -39,6 +41,10 @@ tenants:
     auth: gateway_keys
     limits: { requests_per_minute: ${LIMIT} }
     keys: [{ id: shared-1, sha256: ${sha256Hex(KEY)} }]
+  - name: batcher
+    auth: gateway_keys
+    limits: { usd_per_day: 1 }
+    keys: [{ id: batcher-1, sha256: ${sha256Hex(BATCH_KEY)} }]
 `)
   const env = { GATEWAY_CONFIG: file, REDIS_CLUSTER_NODES: cluster.seeds, ANTHROPIC_UPSTREAM_URL: sim.url, ADMIN_TOKEN: ADMIN, ANTHROPIC_API_KEY: 'sk-ant-gateway' }
   gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])
@@ -97,4 +103,29 @@ test('two gateway processes on a Redis Cluster admit exactly the limit per windo
   } while (spends[0] !== spends[1] && Date.now() < deadline)
   assert.equal(spends[0], spends[1])
   assert.ok(spends[0] !== undefined && Number(spends[0]) > 0, String(spends[0]))
+})
+
+test('a batch created through one process and downloaded through the other twice is charged to its creator once, on the Cluster', async () => {
+  sim.setModelBehaviour('claude-sonnet-4-6', { usage: { input_tokens: 2000, output_tokens: 400 } })
+  const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': BATCH_KEY }
+  const created = await fetch(`${gateways[0]!.url}/v1/messages/batches`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ requests: [{ custom_id: 'c1', params: HELLO }, { custom_id: 'c2', params: HELLO }] })
+  })
+  assert.equal(created.status, 200)
+  // Counted by the tenant's script (a failed-open creation would not say how much budget is used).
+  assert.equal(created.headers.get('x-gateway-budget-used'), '0.0000')
+  const { id } = await created.json() as { id: string }
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`${gateways[1]!.url}/v1/messages/batches/${id}/results`, { headers })
+    assert.equal(res.status, 200)
+    assert.equal((await res.text()).trim().split('\n').length, 2)
+  }
+  const res = await fetch(`${gateways[0]!.url}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })
+  const body = await res.json() as { tenants: Array<{ name: string; spend: { day: { spent_usd: string } }; keys: Array<{ id: string; spend: { day: { spent_usd: string } } }> }> }
+  const batcher = body.tenants.find((tenant) => tenant.name === 'batcher')
+  // Sonnet 4.6 at batch prices: 2 × (2000 × $3 + 400 × $15) / 1e6 / 2.
+  assert.equal(batcher?.spend.day.spent_usd, '0.012')
+  assert.equal(batcher?.keys.find((key) => key.id === 'batcher-1')?.spend.day.spent_usd, '0.012')
 })

@@ -1,12 +1,19 @@
-// Message batches. Creating one applies the policy to every `requests[].params`; every batch object
-// going back has its absolute `results_url` pointed at the gateway, because the SDK follows that URL
-// directly and would otherwise bypass the gateway.
+// Message batches. Creating one applies the policy to every `requests[].params` and, for a tenant,
+// its rate limit and budget (admitBatch), then records who created the batch so its results are
+// charged to them wherever and whenever they are downloaded; every batch object going back has its
+// absolute `results_url` pointed at the gateway, because the SDK follows that URL directly and
+// would otherwise bypass the gateway.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError } from '../../errors.js'
 import { parseJsonBody, parseMessagesRequest } from '../../messages/parse-request.js'
 import { isRecord } from '../../types/anthropic.js'
 import { planRoute } from '../route-plan.js'
+import type { RoutePlan } from '../route-plan.js'
+import type { MessagesRequest } from '../../types/anthropic.js'
+import { admitBatch } from '../admission.js'
+import type { Admission, AdmissionDeps } from '../admission.js'
+import { PRICED_BATCH_TTL_SECONDS } from './batch-results.js'
 import { NO_BODY, forwardBuffered, sendAnswer } from '../proxy-buffered.js'
 import { isoDateOf } from '../outcome-builder.js'
 import type { RouteDeps } from '../route-deps.js'
@@ -19,21 +26,35 @@ export async function batchesRoutes (app: FastifyInstance, deps: RouteDeps): Pro
   const publicOrigin = (request: FastifyRequest): string =>
     deps.publicUrl ?? request.gw.config.publicUrl ?? `${request.protocol}://${request.host}`
 
+  const admissionDeps: AdmissionDeps | null = deps.tenancy === null ? null : { tenancy: deps.tenancy, metrics: deps.metrics, now: deps.now }
+
   app.post('/v1/messages/batches', { bodyLimit: BATCH_BODY_LIMIT_BYTES }, async function createBatch (request, reply) {
     const body = parseJsonBody(request.body as string)
     if (!isRecord(body) || !Array.isArray(body.requests)) {
       throw new GatewayError('TL_ERR_INVALID_REQUEST', 'requests: Field required (an array of {custom_id, params}).')
     }
     const isoDate = isoDateOf(deps.now())
-    const requests = body.requests.map((entry, i) => {
+    const entries: Array<Record<string, unknown>> = []
+    const bodies: MessagesRequest[] = []
+    const plans: RoutePlan[] = []
+    body.requests.forEach((entry, i) => {
       if (!isRecord(entry)) throw new GatewayError('TL_ERR_INVALID_REQUEST', `requests.${i}: must be an object.`)
       const params = withPath(`requests.${i}.params`, () => parseMessagesRequest(entry.params))
+      entries.push(entry)
+      bodies.push(params)
       // A batch cannot fall back mid-flight, so only the decided target is used.
-      const plan = planRoute(params, '', request.headers, request.gw.config, deps.random(), isoDate)
-      return plan.outgoing === params ? entry : { ...entry, params: plan.outgoing }
+      plans.push(planRoute(params, '', request.headers, request.gw.config, deps.random(), isoDate))
     })
+    let outgoingParams = plans.map((plan) => plan.outgoing)
+    let admission: Admission | null = null
+    if (admissionDeps !== null) ({ outgoing: outgoingParams, admission } = await admitBatch(request, reply, plans, bodies, admissionDeps))
+    const requests = entries.map((entry, i) => outgoingParams[i] === bodies[i] ? entry : { ...entry, params: outgoingParams[i] })
     const outgoing = JSON.stringify({ ...body, requests })
     const answer = await forwardBuffered(request, reply, deps, [{ model: '', body: () => outgoing }])
+    if (admission !== null && admissionDeps !== null) {
+      await rememberOwner(request, answer.status, answer.text, admission, admissionDeps)
+      answer.headers = { ...answer.headers, ...admission.headers }
+    }
     return sendAnswer(reply, answer, (json) => rewriteResultsUrls(json, publicOrigin(request)))
   })
 
@@ -45,6 +66,30 @@ export async function batchesRoutes (app: FastifyInstance, deps: RouteDeps): Pro
   app.get('/v1/messages/batches/:id', relayWithRewrite)
   app.post('/v1/messages/batches/:id/cancel', relayWithRewrite)
   app.delete('/v1/messages/batches/:id', relayWithRewrite)
+}
+
+/**
+ * Records the created batch's tenant and key before the client hears of the batch, so a download
+ * right after (on any replica) is charged to them. A store failure is counted and logged; the
+ * results are then charged to whoever downloads them (batch-results.ts).
+ */
+async function rememberOwner (request: FastifyRequest, status: number, text: string | null, admission: Admission, deps: AdmissionDeps): Promise<void> {
+  if (status !== 200 || text === null) return
+  let id: unknown
+  try {
+    const json: unknown = JSON.parse(text)
+    id = isRecord(json) ? json.id : undefined
+  } catch {
+    return
+  }
+  if (typeof id !== 'string' || id === '') return
+  const keyId = admission.scopes.find((scope) => scope.scope === 'key')?.keyId ?? null
+  try {
+    await deps.tenancy.limits.rememberBatch(id, { tenant: admission.tenant.name, keyId }, PRICED_BATCH_TTL_SECONDS)
+  } catch (err) {
+    deps.metrics?.limitStoreFailures.inc({ tenant: admission.tenant.name, mode: admission.tenant.onStoreUnavailable })
+    request.log.warn({ tenant: admission.tenant.name, batch_id: id, err: err instanceof Error ? err.message : String(err) }, 'limits store: the batch\'s owner was not recorded; its results will be charged to whoever downloads them')
+  }
 }
 
 function withPath<T> (path: string, parse: () => T): T {
