@@ -8,7 +8,8 @@ import type { Behaviour } from './behaviour.js'
 import { retryAfterFor } from './behaviour.js'
 import { OVERLOADED_EVENT } from './errors.js'
 import type { NewId } from './ids.js'
-import { estimateTokens, planReply, sseEvents } from './reply.js'
+import { estimateTokens, planReply, sseEvents, sseFrames } from './reply.js'
+import type { PlannedReply } from './reply.js'
 import { sendError, sendJson } from './send.js'
 import type { SimulatedPromptCache } from './prompt-cache.js'
 import { refusedSignature } from './signatures.js'
@@ -59,7 +60,7 @@ export async function answerMessages (res: ServerResponse, request: MessagesRequ
   const promptSide = behaviour.usage === null ? ctx.promptCache.account(request, ctx.credential, estimateTokens(request), Date.now()) : null
   const reply = planReply(request, behaviour, ctx.newId('msg_'), promptSide)
   if (request.stream !== true) return writeJson(res, JSON.stringify(reply.message), behaviour)
-  await writeStream(res, sseEvents(reply, behaviour), behaviour, ctx.delay)
+  await writeStream(res, reply, behaviour, ctx.delay)
 }
 
 function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): void {
@@ -70,26 +71,30 @@ function writeJson (res: ServerResponse, json: string, behaviour: Behaviour): vo
   res.write(bytes.subarray(0, bytes.length >> 1)) // and never the rest
 }
 
-async function writeStream (res: ServerResponse, events: string[], behaviour: Behaviour, delay: Delay): Promise<void> {
+async function writeStream (res: ServerResponse, reply: PlannedReply, behaviour: Behaviour, delay: Delay): Promise<void> {
   const hangs = behaviour.hang === 'body'
   const resets = !hangs && behaviour.resetAfterEvents !== null
-  const cut = hangs ? 1 : behaviour.errorAfterEvents ?? behaviour.truncateAfterEvents ?? behaviour.resetAfterEvents ?? events.length
-  const count = Math.min(events.length, cut)
+  const cut = hangs ? 1 : behaviour.errorAfterEvents ?? behaviour.truncateAfterEvents ?? behaviour.resetAfterEvents ?? Number.POSITIVE_INFINITY
   const tail = !hangs && behaviour.errorAfterEvents !== null ? OVERLOADED_EVENT : ''
   res.writeHead(200, SSE_HEADERS)
   if (behaviour.eventDelayMs === 0 && behaviour.firstTokenMs === 0 && !behaviour.stamp && !resets) {
-    const body = events.slice(0, count).join('')
+    const body = sseEvents(reply, behaviour).slice(0, cut).join('')
     if (hangs) res.write(body)
     else res.end(body + tail)
     return
   }
-  const firstDelta = events.findIndex((event) => event.startsWith('event: content_block_delta'))
-  for (let i = 0; i < count; i++) {
+  let sent = 0
+  let deltaSent = false
+  for (const event of sseFrames(reply, behaviour)) {
+    if (sent >= cut) break
+    const firstDelta = !deltaSent && event.startsWith('event: content_block_delta')
     // With a first-token delay the opening events leave together, as the API sends them.
-    const wait = i === firstDelta ? behaviour.firstTokenMs : i > 0 && (behaviour.firstTokenMs === 0 || i > firstDelta) ? behaviour.eventDelayMs : 0
+    const wait = firstDelta ? behaviour.firstTokenMs : sent > 0 && (behaviour.firstTokenMs === 0 || deltaSent) ? behaviour.eventDelayMs : 0
+    if (firstDelta) deltaSent = true
     if (wait > 0) await delay(wait)
     if (res.destroyed) return
-    res.write(behaviour.stamp ? stamped(events[i] ?? '') : events[i])
+    res.write(behaviour.stamp ? stamped(event) : event)
+    sent++
   }
   if (hangs) return
   if (resets) {

@@ -97,25 +97,27 @@ function startUsage (usage: Usage): Usage {
   return start
 }
 
-function blockEvents (block: ContentBlock, index: number, parts: string[], behaviour: Behaviour): string[] {
+/** One block's frames; the first block's start is followed by the ping the API sends there. */
+function * blockFrames (block: ContentBlock, index: number, parts: string[], behaviour: Behaviour): Generator<string> {
   const delta = (d: Record<string, unknown>): string => frame('content_block_delta', { type: 'content_block_delta', index, delta: d })
-  const events: string[] = []
   if (block.type === 'thinking') {
-    events.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }))
-    for (const thinking of parts) events.push(delta({ type: 'thinking_delta', thinking }))
-    events.push(delta({ type: 'signature_delta', signature: block.signature }))
+    yield frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } })
+    if (index === 0) yield PING
+    for (const thinking of parts) yield delta({ type: 'thinking_delta', thinking })
+    yield delta({ type: 'signature_delta', signature: block.signature })
   } else if (block.type === 'tool_use') {
-    events.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }))
-    for (const partial of parts) events.push(delta({ type: 'input_json_delta', partial_json: partial }))
+    yield frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } })
+    if (index === 0) yield PING
+    for (const partial of parts) yield delta({ type: 'input_json_delta', partial_json: partial })
   } else {
-    events.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }))
+    yield frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } })
+    if (index === 0) yield PING
     for (const text of parts) {
-      events.push(delta({ type: 'text_delta', text }))
-      if (behaviour.ping) events.push(PING)
+      yield delta({ type: 'text_delta', text })
+      if (behaviour.ping) yield PING
     }
   }
-  events.push(frame('content_block_stop', { type: 'content_block_stop', index }))
-  return events
+  yield frame('content_block_stop', { type: 'content_block_stop', index })
 }
 
 /**
@@ -124,15 +126,20 @@ function blockEvents (block: ContentBlock, index: number, parts: string[], behav
  * cumulative usage), message_stop.
  */
 export function sseEvents (reply: PlannedReply, behaviour: Behaviour): string[] {
+  return [...sseFrames(reply, behaviour)]
+}
+
+/**
+ * sseEvents' frames one at a time, each built when it is asked for: a paced stream holds only its
+ * plan, not every frame of a long answer from its first byte.
+ */
+export function * sseFrames (reply: PlannedReply, behaviour: Behaviour): Generator<string> {
   const { message } = reply
-  const events: string[] = [frame('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: startUsage(message.usage) } })]
-  message.content.forEach((block, index) => {
-    const blockFrames = blockEvents(block, index, reply.pieces.get(index) ?? [], behaviour)
-    if (index === 0) blockFrames.splice(1, 0, PING)
-    events.push(...blockFrames)
-    if (behaviour.unknownEvent && index === 0) events.push(frame('future_event', { type: 'future_event', note: 'clients must tolerate new event types' }))
-  })
-  events.push(frame('message_delta', { type: 'message_delta', delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { ...message.usage } }))
-  events.push(frame('message_stop', { type: 'message_stop' }))
-  return events
+  yield frame('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: startUsage(message.usage) } })
+  for (let index = 0; index < message.content.length; index++) {
+    yield * blockFrames(message.content[index] as ContentBlock, index, reply.pieces.get(index) ?? [], behaviour)
+    if (behaviour.unknownEvent && index === 0) yield frame('future_event', { type: 'future_event', note: 'clients must tolerate new event types' })
+  }
+  yield frame('message_delta', { type: 'message_delta', delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { ...message.usage } })
+  yield frame('message_stop', { type: 'message_stop' })
 }
