@@ -17,6 +17,8 @@ export async function runCheck (path: string, io: CliIo, nowMs: number, catalogP
   }
   for (const warning of loaded.config.warnings) io.err(`${path}: warning: ${warning.path}: ${warning.message}`)
   const policy = loaded.config.policy
-  io.out(`ok (${policy.ruleNames.length} routes, ${policy.virtualModels.length} virtual models, ${loaded.config.catalog.models.length} catalog models)`)
+  io.out(`ok (${counted(policy.ruleNames.length, 'route')}, ${counted(policy.virtualModels.length, 'virtual model')}, ${counted(loaded.config.catalog.models.length, 'catalog model')})`)
   return 0
 }
+
+const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`

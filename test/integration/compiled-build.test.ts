@@ -76,7 +76,7 @@ test('the CLI runs the compiled build where there are no sources: check, explain
   const bin = join(image, PKG.bin.thriftline as string)
   const check = await run([bin, 'check', 'config/gateway.yaml'], { cwd: image })
   assert.equal(check.code, 0, check.stderr)
-  assert.match(check.stdout, /^ok \(2 routes, 1 virtual models, \d+ catalog models\)/)
+  assert.match(check.stdout, /^ok \(2 routes, 1 virtual model, \d+ catalog models\)/)
 
   const request = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 1024, system: 'You classify support tickets.', messages: [{ role: 'user', content: 'My invoice is wrong' }] })
   const explain = await run([bin, 'explain', '--config', 'config/examples/team-routing.yaml', '--header', 'x-team: support', '-'], { cwd: image, input: request })

@@ -22,7 +22,7 @@ function cli (args: string[], input?: string): Promise<{ code: number; stdout: s
 test('check: a valid file prints ok and exits 0', async () => {
   const { code, stdout, stderr } = await cli(['check', 'config/gateway.yaml'])
   assert.equal(stderr, '')
-  assert.match(stdout, /^ok \(2 routes, 1 virtual models, \d+ catalog models\)\n$/)
+  assert.match(stdout, /^ok \(2 routes, 1 virtual model, \d+ catalog models\)\n$/)
   assert.equal(code, 0)
 })
 
@@ -36,7 +36,7 @@ test('check: a retired rule target is a warning on stderr, not a failure', async
   const file = `${FIXTURES}/retired-targets.yaml`
   const { code, stdout, stderr } = await cli(['check', file])
   assert.equal(code, 0)
-  assert.match(stdout, /^ok \(1 routes/)
+  assert.match(stdout, /^ok \(1 route,/)
   assert.deepEqual(stderr.trim().split('\n'), [
     `${file}: warning: routes[0].action.model: claude-3-haiku retired on 2026-04-20: requests skip this target; use claude-haiku-4-5`,
     `${file}: warning: routes[0].action.fallback[0]: claude-sonnet-4 retired on 2026-06-15: requests skip this target; use claude-sonnet-4-6`
