@@ -35,6 +35,7 @@ import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-event
 import { getHeapStatistics } from 'node:v8'
 import { BodyBudget, defaultBodyBudgetBytes } from './server/body-budget.js'
 import { jsonBodyParser } from './server/read-json-body.js'
+import { holdContinue } from './server/expect-continue.js'
 import { DEFAULT_TIMEOUTS, connectionsCheckingIntervalMs, timeoutsProblem } from './server/timeouts.js'
 import type { ServerTimeouts } from './server/timeouts.js'
 
@@ -112,6 +113,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // A URL Fastify cannot decode (`/v1/models/%ff`) is the client's mistake, in Anthropic's shape.
     frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
+  holdContinue(app.server)
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
   // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).
