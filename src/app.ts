@@ -69,6 +69,8 @@ export interface AppDeps {
   bodyBudgetBytes?: number
   /** Client connection limits (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS). */
   timeouts?: Partial<ServerTimeouts>
+  /** Client connections open at once (MAX_CONNECTIONS); more are closed as they arrive. Absent or null: no cap. */
+  maxConnections?: number | null
   /** Non-streamed upstream answers are read whole up to this size (UPSTREAM_BUFFER_LIMIT_BYTES); larger ones are relayed as they come. */
   upstreamBufferLimitBytes?: number
 }
@@ -114,6 +116,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
   holdContinue(app.server)
+  // Past the cap Node closes each new connection at once ('drop'): a flood of clients runs out of
+  // connections, not of file descriptors the upstream, Redis and the policy file also need.
+  if (deps.maxConnections != null) app.server.maxConnections = deps.maxConnections
+  app.server.on('drop', () => { deps.metrics?.connectionsRefused.inc() })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
   // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).

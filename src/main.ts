@@ -91,6 +91,7 @@ async function main (): Promise<void> {
     ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
     timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
     upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
+    maxConnections: env.maxConnections,
     publicUrl: env.publicUrl,
     tenancy,
     reloadConfig: async () => {
