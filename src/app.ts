@@ -35,6 +35,7 @@ import { breakerGaugeValues, resilienceEvents } from './metrics/resilience-event
 import { getHeapStatistics } from 'node:v8'
 import { BodyBudget, defaultBodyBudgetBytes } from './server/body-budget.js'
 import { jsonBodyParser } from './server/read-json-body.js'
+import { holdContinue } from './server/expect-continue.js'
 import { DEFAULT_TIMEOUTS, connectionsCheckingIntervalMs, timeoutsProblem } from './server/timeouts.js'
 import type { ServerTimeouts } from './server/timeouts.js'
 
@@ -68,6 +69,8 @@ export interface AppDeps {
   bodyBudgetBytes?: number
   /** Client connection limits (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS). */
   timeouts?: Partial<ServerTimeouts>
+  /** Client connections open at once (MAX_CONNECTIONS); more are closed as they arrive. Absent or null: no cap. */
+  maxConnections?: number | null
   /** Non-streamed upstream answers are read whole up to this size (UPSTREAM_BUFFER_LIMIT_BYTES); larger ones are relayed as they come. */
   upstreamBufferLimitBytes?: number
 }
@@ -112,6 +115,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // A URL Fastify cannot decode (`/v1/models/%ff`) is the client's mistake, in Anthropic's shape.
     frameworkErrors: (err, request, reply) => { sendGatewayError(reply, String(request.id), toGatewayErrorFromAny(err)) }
   })
+  holdContinue(app.server)
+  // Past the cap Node closes each new connection at once ('drop'): a flood of clients runs out of
+  // connections, not of file descriptors the upstream, Redis and the policy file also need.
+  if (deps.maxConnections != null) app.server.maxConnections = deps.maxConnections
+  app.server.on('drop', () => { deps.metrics?.connectionsRefused.inc() })
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
   // Messages bodies are parsed once, by our own guard: keep the text (no Ajv coercion).

@@ -32,7 +32,20 @@ async function main (): Promise<void> {
     process.exit(1)
   }
   const env = envResult.config
-  const load = () => loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
+  const tenancy = createTenancy({
+    redisUrl: env.redisUrl,
+    sentinels: process.env.REDIS_SENTINELS ?? null,
+    sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
+    clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
+  })
+  const load = async (): Promise<Awaited<ReturnType<typeof loadConfig>>> => {
+    const result = await loadConfig(env.configPath, { nowMs: Date.now(), envOverrides: { upstreamUrl: env.upstreamUrl ?? undefined } })
+    // Tenancy's stores (a Redis connection of their own) open with the first policy that has
+    // tenants, here or on a reload: limits are checked from the first request on, so give Redis
+    // a moment to connect before the policy applies.
+    if ('config' in result && result.config.tenants.length > 0) await tenancy.ready(3000)
+    return result
+  }
   const loaded = await load()
   if ('issues' in loaded) {
     for (const issue of loaded.issues) process.stderr.write(`thriftline: ${env.configPath}: ${issue.path}: ${redactCredentials(issue.message)}\n`)
@@ -53,15 +66,7 @@ async function main (): Promise<void> {
   // Which model holds which conversation's prompt cache: in the same Redis, else in memory.
   const promptCacheState = createPromptCacheState(cacheStore, () => holder.current().cache.operationTimeoutMs, metrics)
 
-  const tenancy = createTenancy({
-    redisUrl: env.redisUrl,
-    sentinels: process.env.REDIS_SENTINELS ?? null,
-    sentinelName: process.env.REDIS_SENTINEL_NAME ?? null,
-    clusterNodes: process.env.REDIS_CLUSTER_NODES ?? null
-  })
   warnMissingUpstreamKeys(loaded.config, tenancy, env.configPath)
-  // Limits are checked from the first request on: give Redis a moment to connect before listening.
-  await tenancy.ready(3000)
   let lastReload: { result: 'success' | 'failure'; issues: readonly ConfigIssue[] } = { result: 'success', issues: [] }
   // Assigned once the app exists: POST /admin/reload calls it.
   let watcher: ReturnType<typeof watchConfig> | undefined
@@ -91,6 +96,7 @@ async function main (): Promise<void> {
     ...(env.bodyBudgetBytes === null ? {} : { bodyBudgetBytes: env.bodyBudgetBytes }),
     timeouts: { headersMs: env.headersTimeoutMs, requestMs: env.requestTimeoutMs, keepAliveMs: env.keepAliveTimeoutMs },
     upstreamBufferLimitBytes: env.upstreamBufferLimitBytes,
+    maxConnections: env.maxConnections,
     publicUrl: env.publicUrl,
     tenancy,
     reloadConfig: async () => {

@@ -27,6 +27,8 @@ export interface EnvConfig {
   /** Upstream answers read whole (non-streamed) up to this size; larger ones are relayed as they come. */
   upstreamBufferLimitBytes: number
   shutdownTimeoutMs: number
+  /** Client connections open at once; more are closed as they arrive. null = no cap. */
+  maxConnections: number | null
 }
 
 export interface EnvIssue { variable: string; message: string }
@@ -51,7 +53,8 @@ export function readEnv (env: Readonly<Record<string, string | undefined>>): { c
         bodyBudgetBytes: nonEmpty(env.REQUEST_BUFFER_BUDGET_BYTES) === null ? null : positiveInt(env, 'REQUEST_BUFFER_BUDGET_BYTES', 0),
         ...timeouts(env),
         upstreamBufferLimitBytes: positiveInt(env, 'UPSTREAM_BUFFER_LIMIT_BYTES', 32 * 1024 * 1024),
-        shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000)
+        shutdownTimeoutMs: positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
+        maxConnections: nonEmpty(env.MAX_CONNECTIONS) === null ? null : positiveInt(env, 'MAX_CONNECTIONS', 0)
       }
     }
   } catch (err) {

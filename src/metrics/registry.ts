@@ -83,6 +83,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
     }),
     /** Gives the breaker gauge its source: model label → state value, read at scrape time. */
     observeBreakers (source: () => Iterable<[string, number]>): void { breakerStates = source },
+    connectionsRefused: new Counter({ name: 'llm_gateway_connections_refused_total', help: 'Client connections closed as they arrived because MAX_CONNECTIONS were already open.', registers }),
     configReloads: new Counter({ name: 'llm_gateway_config_reloads_total', help: 'Policy reloads by result.', labelNames: ['result'] as const, registers }),
     buildInfo: new Gauge({ name: 'llm_gateway_build_info', help: 'Always 1; labels carry the version.', labelNames: ['version', 'node_version'] as const, registers })
   }
@@ -91,6 +92,7 @@ export function createMetrics (options: { defaultMetrics: boolean; version: stri
   for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const operation of ['get', 'set', 'lock']) metrics.cacheFailures.inc({ operation }, 0)
   metrics.retryBudgetExhausted.inc(0)
+  metrics.connectionsRefused.inc(0)
   // The alert on unpriced traffic needs the series to exist before the first unpriced token.
   for (const tokenType of ['input', 'output', 'cache_read', 'cache_write_5m', 'cache_write_1h']) metrics.unpricedTokens.inc({ token_type: tokenType }, 0)
   for (const reason of ['fractional', 'negative', 'non_numeric', 'unread']) metrics.malformedUsage.inc({ reason }, 0)

@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http'
 import type { ErrorCode } from '../errors.js'
 import { GatewayError } from '../errors.js'
 import type { BodyBudget } from './body-budget.js'
+import { awaitsContinue, sendContinue } from './expect-continue.js'
 
 /** How much of a refused body is read and discarded before the connection is cut instead. */
 export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
@@ -56,11 +57,13 @@ class BodyRead {
     payload.on('error', this.#onError)
     payload.on('data', this.#onData)
     payload.on('end', this.#onEnd)
-    if (this.#declared > limit) {
-      this.refuse(this.tooLarge())
-    } else if (this.#declared > 0 && !this.reserve(this.#declared)) {
-      this.refuse(this.overBudget(this.#declared))
-    }
+    const refusal = this.#declared > limit
+      ? this.tooLarge()
+      : this.#declared > 0 && !this.reserve(this.#declared) ? this.overBudget(this.#declared) : null
+    // A client waiting for `100 Continue` has sent nothing: refuse at once, it need not upload.
+    if (refusal === null) sendContinue(payload)
+    else if (awaitsContinue(payload)) this.giveUp(refusal)
+    else this.refuse(refusal)
   }
 
   onData (chunk: Buffer): void {

@@ -2,6 +2,8 @@
 // restarts) when REDIS_URL / Sentinel / Cluster is configured, memory otherwise; plus the secrets
 // reader for upstream keys. Admin-issued keys are looked up through a short cache: revoking a key
 // takes effect at once on the replica that revoked it and within KEY_CACHE_MS on the others.
+// The stores (and the Redis connection) are opened on first use: a gateway whose policy has no
+// tenants holds no connection for them (main.ts opens them once a policy with tenants loads).
 
 import { Cluster, Redis } from 'ioredis'
 import type { KeyRecord } from './keys.js'
@@ -26,7 +28,7 @@ export interface Tenancy {
   findKey (sha256: string): Promise<KeyRecord | null>
   /** Drops a cached lookup (after this replica changed the key). */
   forget (sha256: string): void
-  /** Resolves once Redis is connected, or after `timeoutMs` (then the stores fail per tenant until it is). */
+  /** Opens the stores if need be; resolves once Redis is connected, or after `timeoutMs` (then the stores fail per tenant until it is). */
   ready (timeoutMs: number): Promise<void>
   close (): Promise<void>
 }
@@ -62,21 +64,31 @@ function redisClient (settings: TenancySettings): Redis | Cluster | null {
   return null
 }
 
+interface Stores { client: Redis | Cluster | null; limits: LimitStore; keys: KeyStore }
+
 export function createTenancy (settings: TenancySettings): Tenancy {
   const now = settings.now ?? Date.now
-  const client = redisClient(settings)
-  client?.on('error', () => {})
-  const limits = client === null ? createMemoryLimitStore({ now }) : createRedisLimitStore(client)
-  const keys = client === null ? createMemoryKeyStore() : createRedisKeyStore(client)
+  let stores: Stores | null = null
+  const open = (): Stores => {
+    if (stores !== null) return stores
+    const client = redisClient(settings)
+    client?.on('error', () => {})
+    stores = {
+      client,
+      limits: client === null ? createMemoryLimitStore({ now }) : createRedisLimitStore(client),
+      keys: client === null ? createMemoryKeyStore() : createRedisKeyStore(client)
+    }
+    return stores
+  }
   const cached = new Map<string, { key: KeyRecord | null; atMs: number }>()
   return {
-    limits,
-    keys,
+    get limits () { return open().limits },
+    get keys () { return open().keys },
     secrets: createSecretReader(settings.env ?? process.env, now),
     async findKey (sha256) {
       const hit = cached.get(sha256)
       if (hit !== undefined && now() - hit.atMs < KEY_CACHE_MS) return hit.key
-      const key = await keys.findBySha256(sha256)
+      const key = await open().keys.findBySha256(sha256)
       if (cached.size >= KEY_CACHE_MAX) cached.clear()
       cached.set(sha256, { key, atMs: now() })
       return key
@@ -85,6 +97,7 @@ export function createTenancy (settings: TenancySettings): Tenancy {
       cached.delete(sha256)
     },
     async ready (timeoutMs) {
+      const { client } = open()
       if (client === null || client.status === 'ready') return
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, timeoutMs)
@@ -97,8 +110,9 @@ export function createTenancy (settings: TenancySettings): Tenancy {
       })
     },
     async close () {
-      await limits.close()
-      client?.disconnect()
+      if (stores === null) return
+      await stores.limits.close()
+      stores.client?.disconnect()
     }
   }
 }

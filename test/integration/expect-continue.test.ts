@@ -1,5 +1,6 @@
 // `Expect: 100-continue` (curl sends it by itself for bodies above 1 MB): the gateway answers the
-// interim 100 itself and forwards the request without `expect`, which undici refuses to send.
+// interim 100 itself and forwards the request without `expect`, which undici refuses to send. A
+// body declared larger than it will accept is refused at once, without the 100: never uploaded.
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -8,17 +9,22 @@ import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
 import { rawExchange, requestHead } from '../helpers/raw-http.js'
+import { BATCH_BODY_LIMIT_BYTES } from '../../src/server/routes/batches.js'
 
 let sim: Simulator
 let gw: StartedGateway
+/** A 10 kB Messages limit and a 4 kB body budget. */
+let small: StartedGateway
 
 before(async () => {
   sim = await createSimulator()
   gw = await startGateway({ upstreamUrl: sim.url })
+  small = await startGateway({ upstreamUrl: sim.url, deps: { bodyLimitBytes: 10_000, bodyBudgetBytes: 4000 } })
 })
 
 after(async () => {
   await gw.close()
+  await small.close()
   await sim.close()
 })
 
@@ -49,3 +55,45 @@ for (const route of ROUTES) {
     assert.equal(sim.requests[0]?.headers.expect, undefined)
   })
 }
+
+const REFUSED: Array<{ name: string; gateway: () => StartedGateway; path: string; declared: number; message: RegExp }> = [
+  { name: 'past BODY_LIMIT_BYTES on messages', gateway: () => small, path: '/v1/messages', declared: 10_001, message: /larger than this endpoint accepts \(10000 bytes\)/ },
+  { name: 'past the body budget on count_tokens', gateway: () => small, path: '/v1/messages/count_tokens', declared: 4001, message: /larger than the gateway can hold in memory \(4000 bytes\)/ },
+  { name: 'past the batch limit', gateway: () => gw, path: '/v1/messages/batches', declared: BATCH_BODY_LIMIT_BYTES + 1, message: /larger than/ }
+]
+
+for (const route of REFUSED) {
+  test(`Expect: 100-continue with a body ${route.name}: 413 at once, no 100, nothing uploaded, connection closed`, async () => {
+    sim.reset()
+    const res = await rawExchange(route.gateway().url, requestHead('POST', route.path, {
+      'content-type': 'application/json',
+      'content-length': route.declared,
+      'x-api-key': 'k',
+      'anthropic-version': '2023-06-01',
+      expect: '100-continue'
+    }), { body: 'x'.repeat(100), waitForContinue: true, timeoutMs: 3000 })
+    assert.deepEqual(res.statuses, [413], res.text.slice(0, 600))
+    assert.doesNotMatch(res.text, /HTTP\/1\.1 100/)
+    assert.equal(res.end, 'closed', 'the gateway closes: bytes the client sends anyway are not the next request')
+    assert.equal(res.headers.connection, 'close')
+    const body = JSON.parse(res.body) as { type: string; error: { type: string; message: string } }
+    assert.deepEqual([body.type, body.error.type], ['error', 'request_too_large'])
+    assert.match(body.error.message, route.message)
+    assert.equal(sim.requests.length, 0)
+  })
+}
+
+test('Expect: 100-continue with a body within the smaller limits: 100, then the answer, on a connection kept alive', async () => {
+  sim.reset()
+  const body = JSON.stringify(MESSAGE)
+  const res = await rawExchange(small.url, requestHead('POST', '/v1/messages', {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-api-key': 'k',
+    'anthropic-version': '2023-06-01',
+    expect: '100-continue'
+  }), { body, waitForContinue: true, timeoutMs: 1500 })
+  assert.deepEqual(res.statuses, [100, 200], res.text.slice(0, 600))
+  assert.notEqual(res.headers.connection, 'close')
+  assert.equal(sim.requests.length, 1)
+})

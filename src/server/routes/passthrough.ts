@@ -11,6 +11,7 @@ import { clientGoneOf } from '../request-context.js'
 import { failHijacked, writeRawGatewayError } from '../error-handler.js'
 import type { RouteDeps } from '../route-deps.js'
 import { plainOutcome } from '../outcome-builder.js'
+import { sendContinue } from '../expect-continue.js'
 
 export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.removeAllContentTypeParsers()
@@ -23,6 +24,7 @@ export async function passthroughRoutes (app: FastifyInstance, deps: RouteDeps):
     // record runs when the response closes, which can come before the code after the pipeline.
     request.gw.hasOutcome = true
     reply.hijack()
+    if (hasBody) sendContinue(request.raw)
     const response = await openUpstreamAnswer(request, reply, deps, request.method, hasBody ? request.raw : null)
     if (response === null) return
     try {

@@ -9,7 +9,7 @@ test('defaults when nothing is set', () => {
     port: 8080, host: '0.0.0.0', upstreamUrl: null, configPath: 'config/gateway.yaml', redisUrl: null, logLevel: 'info',
     metricsPort: null, metricsToken: null, adminToken: null, publicUrl: null, bodyLimitBytes: 33554432,
     bodyBudgetBytes: null, headersTimeoutMs: 60000, requestTimeoutMs: 300000, keepAliveTimeoutMs: 72000, upstreamBufferLimitBytes: 33554432,
-    shutdownTimeoutMs: 30000
+    shutdownTimeoutMs: 30000, maxConnections: null
   })
 })
 
@@ -28,11 +28,11 @@ test('reads every variable', () => {
 test('reads the memory and connection limits', () => {
   const result = readEnv({
     REQUEST_BUFFER_BUDGET_BYTES: '4194304', HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '2000',
-    UPSTREAM_BUFFER_LIMIT_BYTES: '65536'
+    UPSTREAM_BUFFER_LIMIT_BYTES: '65536', MAX_CONNECTIONS: '5000'
   })
   assert.ok('config' in result)
-  const { bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes } = result.config
-  assert.deepEqual([bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes], [4194304, 500, 1000, 2000, 65536])
+  const { bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes, maxConnections } = result.config
+  assert.deepEqual([bodyBudgetBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, upstreamBufferLimitBytes, maxConnections], [4194304, 500, 1000, 2000, 65536, 5000])
 })
 
 const INVALID: Array<[Record<string, string>, string]> = [
@@ -48,7 +48,10 @@ const INVALID: Array<[Record<string, string>, string]> = [
   [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'],
   // Node refuses a header timeout longer than the request timeout.
   [{ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' }, 'HEADERS_TIMEOUT_MS'],
-  [{ UPSTREAM_BUFFER_LIMIT_BYTES: '-5' }, 'UPSTREAM_BUFFER_LIMIT_BYTES']
+  [{ UPSTREAM_BUFFER_LIMIT_BYTES: '-5' }, 'UPSTREAM_BUFFER_LIMIT_BYTES'],
+  [{ MAX_CONNECTIONS: '-1' }, 'MAX_CONNECTIONS'],
+  [{ MAX_CONNECTIONS: 'abc' }, 'MAX_CONNECTIONS'],
+  [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS']
 ]
 for (const [env, variable] of INVALID) {
   test(`an invalid ${variable} is one issue naming it`, () => {
