@@ -4,7 +4,7 @@
 // and the last user message, and thinking on (so earlier turns' thinking is what another model
 // loses). Deterministic: the same bytes on every run.
 
-import type { MessagesRequest } from '../src/types/anthropic.js'
+import type { ContentBlock, MessagesRequest } from '../src/types/anthropic.js'
 
 const WORDS = ['the', 'function', 'returns', 'a', 'value', 'when', 'config', 'request', 'handler', 'error', 'should', 'test', 'file', 'path', 'import', 'export', 'const', 'async', 'await', 'string', 'number', 'object', 'array', 'user', 'model', 'token', 'cache', 'stream', 'response', 'body']
 
@@ -24,8 +24,9 @@ function text (seed: number, length: number): string {
 
 const EPHEMERAL = { type: 'ephemeral' }
 
-function tool (i: number, last: boolean): Record<string, unknown> {
+function tool (i: number, last: boolean): ContentBlock {
   return {
+    type: 'custom',
     name: `Tool${i}`,
     description: text(100 + i, 1600),
     input_schema: {
@@ -64,7 +65,7 @@ export function claudeCodeRequest (): MessagesRequest {
       content: [{ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: text(4000 + t, 3800) }], ...(last ? { cache_control: EPHEMERAL } : {}) }]
     })
   }
-  return {
+  const body: MessagesRequest = {
     model: 'claude-sonnet-4-5',
     max_tokens: 32000,
     stream: true,
@@ -76,4 +77,6 @@ export function claudeCodeRequest (): MessagesRequest {
     tools: Array.from({ length: 20 }, (_, i) => tool(i, i === 19)),
     messages
   }
+  // As the gateway holds it: parsed from the request text (flat strings, as JSON.parse makes them).
+  return JSON.parse(JSON.stringify(body)) as MessagesRequest
 }
