@@ -213,19 +213,20 @@ export function prefixShapes (body: MessagesRequest, scope: string): { asSent: P
     if (i === system) all('S' + JSON.stringify(body.speed ?? null))
     if (i === messages) all('M' + JSON.stringify([body.tool_choice ?? null, body.thinking ?? null, body.output_config ?? null]))
     if (block.role !== null) all('R' + JSON.stringify(block.role))
-    let length: number
-    if (block.thinking) {
+    let length = 0
+    if (!block.thinking) {
+      const text = canonicalForm(block.value, block.shape)
+      length = text.length
+      skeleton.update(text + end(length))
+      records++
+    } else if (wanted.size > 0) {
       // Its place in the skeleton (how many records precede it) makes the merged sequence one.
+      // (Without a breakpoint only the turn key is wanted, and it leaves thinking blocks out.)
       const text = canonicalForm(block.value, block.shape)
       length = text.length
       const placed = records + ';' + text + end(length)
       sent.think(placed)
       if (!block.dropped) other?.think(placed)
-    } else {
-      const text = canonicalForm(block.value, block.shape)
-      length = text.length
-      skeleton.update(text + end(length))
-      records++
     }
     sent.weight += length
     if (!block.dropped && other !== null) other.weight += length

@@ -160,3 +160,17 @@ test('prefixShapes: two large Claude Code requests differing only in the last me
   assert.equal(shapesA.asSent.previousTurn, shapesB.asSent.previousTurn)
   assert.notEqual(shapesA.asSent.whole, shapesB.asSent.whole)
 })
+
+test('prefixShape: without any breakpoint, a thinking tool loop still gets its turn keys (thinking blocks left out)', () => {
+  const plain = (messages: MessagesRequest['messages']): MessagesRequest => ({ model: 'm', max_tokens: 1, thinking: THINKING, messages })
+  const asked = { role: 'user', content: [text('fix it')] }
+  const assistant = (thought: string) => ({ role: 'assistant', content: [think(thought), { type: 'tool_use', id: 't1', name: 'bash', input: {} }] })
+  const result = { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok' }] }
+  const previous = prefixShape(plain([asked]), 'key:a')
+  for (const thought of ['plan', 'another plan']) {
+    const shape = prefixShape(plain([asked, assistant(thought), result]), 'key:a')
+    assert.deepEqual([shape.breakpoints.length, shape.candidates.length], [0, 0])
+    assert.equal(shape.previousTurn, previous.whole)
+  }
+  assert.equal(prefixShape(plain([asked, assistant('plan'), result]), 'key:a').whole, prefixShape(plain([asked, assistant('another plan'), result]), 'key:a').whole)
+})
