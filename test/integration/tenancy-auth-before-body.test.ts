@@ -134,6 +134,23 @@ test('a body the gateway would not wait for (past the drain limit, batch creatio
   }
 })
 
+test('a chunked body (length unknown) with a wrong key: 401 at once and the connection closed', async () => {
+  const upload = stalledUpload(gw.url, requestHead('POST', '/v1/files', {
+    'content-type': 'multipart/form-data; boundary=b',
+    'transfer-encoding': 'chunked',
+    'x-api-key': 'tlk-nobody',
+    'anthropic-version': '2023-06-01'
+  }), '5\r\n--b\r\n\r\n')
+  try {
+    const answer = await upload.answer
+    assertUnauthorized(answer, /Invalid gateway key/)
+    assert.equal(answer.headers.connection, 'close')
+    await upload.closed
+  } finally {
+    upload.socket.destroy()
+  }
+})
+
 test('a refused body within the drain limit is discarded, not buffered: the connection then serves the next request', async () => {
   sim.reset()
   const body = JSON.stringify(HELLO)
