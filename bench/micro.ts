@@ -12,7 +12,9 @@ import { SseParser } from '../src/upstream/sse.js'
 import { StreamAccumulator } from '../src/messages/stream-accumulator.js'
 import { planReply, sseEvents } from '../src/simulator/reply.js'
 import { DEFAULT_BEHAVIOUR } from '../src/simulator/behaviour.js'
+import { prefixShapes } from '../src/prompt-cache/prefix.js'
 import type { MessagesRequest } from '../src/types/anthropic.js'
+import { claudeCodeRequest } from './claude-code-request.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -46,6 +48,7 @@ async function main (): Promise<void> {
   const { policy, catalog } = compiled.config
   const small: MessagesRequest = { model: 'claude-sonnet-4-5', max_tokens: 256, temperature: 0, system: 'You are a helpful support assistant. '.repeat(20), messages: [{ role: 'user', content: 'Where is my order? '.repeat(60) }] }
   const large: MessagesRequest = { ...small, messages: Array.from({ length: 50 }, (_, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: 'Some realistic conversation text, with punctuation and numbers 12345. '.repeat(15) })) }
+  const claudeCode = claudeCodeRequest()
   const headers = { 'x-team': 'nobody', 'anthropic-version': '2023-06-01' }
   const input = toRoutingInput(small, headers)
   const stream = sseEvents(planReply(small, { ...DEFAULT_BEHAVIOUR, outputTokens: 20 }, 'msg_bench'), DEFAULT_BEHAVIOUR).join('')
@@ -54,6 +57,7 @@ async function main (): Promise<void> {
     time('policy decision, 100 rules (match on the last)', () => decide(input, policy, catalog, 0.5, '2026-11-24')),
     time(`routing input + token estimate, ${(JSON.stringify(large).length / 1024).toFixed(0)} KB request`, () => toRoutingInput(large, headers)),
     time(`cache key, ${(JSON.stringify(small).length / 1024).toFixed(1)} KB request`, () => cacheKey(small, { anthropicVersion: '2023-06-01', anthropicBeta: 'a,b' }, 'key:abc')),
+    time(`prompt-cache prefixes, ${(JSON.stringify(claudeCode).length / 1024).toFixed(0)} KB Claude Code request (3 breakpoints, thinking)`, () => prefixShapes(claudeCode, 'key:abc')),
     time(`SSE parse, ${chunks.length} events`, () => { const parser = new SseParser(); for (const chunk of chunks) parser.push(chunk) }),
     time(`SSE parse + usage accumulation, ${chunks.length} events`, () => {
       const parser = new SseParser()
