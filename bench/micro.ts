@@ -14,7 +14,7 @@ import { planReply, sseEvents } from '../src/simulator/reply.js'
 import { DEFAULT_BEHAVIOUR } from '../src/simulator/behaviour.js'
 import { prefixShapes } from '../src/prompt-cache/prefix.js'
 import type { MessagesRequest } from '../src/types/anthropic.js'
-import { claudeCodeRequest } from './claude-code-request.js'
+import { claudeCodeRequest } from '../test/helpers/claude-code-request.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { prefixShape, prefixShapes } from '../../../src/prompt-cache/prefix.js'
 import type { PrefixShape } from '../../../src/prompt-cache/prefix.js'
 import type { ContentBlock, MessagesRequest } from '../../../src/types/anthropic.js'
-import { claudeCodeRequest } from '../../../bench/claude-code-request.js'
+import { claudeCodeRequest } from '../../helpers/claude-code-request.js'
 
 const EPHEMERAL = { type: 'ephemeral' }
 const THINKING = { type: 'enabled', budget_tokens: 2048 }

@@ -4,7 +4,7 @@
 // and the last user message, and thinking on (so earlier turns' thinking is what another model
 // loses). Deterministic: the same bytes on every run.
 
-import type { ContentBlock, MessagesRequest } from '../src/types/anthropic.js'
+import type { ContentBlock, MessagesRequest } from '../../src/types/anthropic.js'
 
 const WORDS = ['the', 'function', 'returns', 'a', 'value', 'when', 'config', 'request', 'handler', 'error', 'should', 'test', 'file', 'path', 'import', 'export', 'const', 'async', 'await', 'string', 'number', 'object', 'array', 'user', 'model', 'token', 'cache', 'stream', 'response', 'body']
 
