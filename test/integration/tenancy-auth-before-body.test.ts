@@ -45,16 +45,17 @@ after(async () => {
   await sim.close()
 })
 
-interface Answer { status: number; headers: Record<string, string>; body: string; afterMs: number }
+interface Answer { status: number; headers: Record<string, string>; body: string }
 
 /**
  * Sends a request head and the first bytes of its body, then nothing more: the socket stays open.
- * `answer` resolves with the first final response (or rejects after `timeoutMs`); `closed` when the gateway closes.
+ * `answer` resolves with the first final response (or rejects after `timeoutMs`, far below the
+ * gateway's 300 s request timeout: a gateway that waited for the body would not answer in time);
+ * `closed` when the gateway closes.
  */
-function stalledUpload (url: string, head: string, firstBytes: string, timeoutMs = 3000): { socket: Socket, answer: Promise<Answer>, closed: Promise<void> } {
+function stalledUpload (url: string, head: string, firstBytes: string, timeoutMs = 10_000): { socket: Socket, answer: Promise<Answer>, closed: Promise<void> } {
   const { port, hostname } = new URL(url)
   const socket = connect(Number(port), hostname)
-  const started = Date.now()
   let text = ''
   const closed = new Promise<void>((resolve) => { socket.on('close', () => { resolve() }) })
   const answer = new Promise<Answer>((resolve, reject) => {
@@ -73,7 +74,7 @@ function stalledUpload (url: string, head: string, firstBytes: string, timeoutMs
       const body = text.slice(headEnd + 4)
       if (Buffer.byteLength(body) < Number(headers['content-length'] ?? 0)) return
       clearTimeout(timer)
-      resolve({ status: Number(match[1]), headers, body, afterMs: Date.now() - started })
+      resolve({ status: Number(match[1]), headers, body })
     })
     socket.on('close', () => { clearTimeout(timer); reject(new Error(`closed without an answer; received: ${text.slice(0, 200)}`)) })
   })
@@ -109,7 +110,6 @@ for (const wrong of WRONG) {
     try {
       const answer = await upload.answer
       assertUnauthorized(answer, wrong.message)
-      assert.ok(answer.afterMs < 1500, `answered after ${answer.afterMs} ms`)
       assert.equal(sim.requests.length, 0)
     } finally {
       upload.socket.destroy()
