@@ -117,39 +117,34 @@ for (const wrong of WRONG) {
   })
 }
 
-test('a body the gateway would not wait for (past the drain limit, batch creation): 401 at once and the connection closed', async () => {
-  const upload = stalledUpload(gw.url, requestHead('POST', '/v1/messages/batches', {
-    'content-type': 'application/json',
-    'content-length': 200_000_000,
-    'x-api-key': 'tlk-nobody',
-    'anthropic-version': '2023-06-01'
-  }), '{"requests":[')
-  try {
-    const answer = await upload.answer
-    assertUnauthorized(answer, /Invalid gateway key/)
-    assert.equal(answer.headers.connection, 'close')
-    await upload.closed
-  } finally {
-    upload.socket.destroy()
+const CLOSING_UPLOADS: Array<{ name: string; path: string; headers: Record<string, string | number>; firstBytes: string }> = [
+  {
+    name: 'a body the gateway would not wait for (past the drain limit, batch creation)',
+    path: '/v1/messages/batches',
+    headers: { 'content-type': 'application/json', 'content-length': 200_000_000 },
+    firstBytes: '{"requests":['
+  },
+  {
+    name: 'a chunked body (length unknown)',
+    path: '/v1/files',
+    headers: { 'content-type': 'multipart/form-data; boundary=b', 'transfer-encoding': 'chunked' },
+    firstBytes: '5\r\n--b\r\n\r\n'
   }
-})
+]
 
-test('a chunked body (length unknown) with a wrong key: 401 at once and the connection closed', async () => {
-  const upload = stalledUpload(gw.url, requestHead('POST', '/v1/files', {
-    'content-type': 'multipart/form-data; boundary=b',
-    'transfer-encoding': 'chunked',
-    'x-api-key': 'tlk-nobody',
-    'anthropic-version': '2023-06-01'
-  }), '5\r\n--b\r\n\r\n')
-  try {
-    const answer = await upload.answer
-    assertUnauthorized(answer, /Invalid gateway key/)
-    assert.equal(answer.headers.connection, 'close')
-    await upload.closed
-  } finally {
-    upload.socket.destroy()
-  }
-})
+for (const upload of CLOSING_UPLOADS) {
+  test(`${upload.name} with a wrong key: 401 at once and the connection closed`, async () => {
+    const stalled = stalledUpload(gw.url, requestHead('POST', upload.path, { ...upload.headers, 'x-api-key': 'tlk-nobody', 'anthropic-version': '2023-06-01' }), upload.firstBytes)
+    try {
+      const answer = await stalled.answer
+      assertUnauthorized(answer, /Invalid gateway key/)
+      assert.equal(answer.headers.connection, 'close')
+      await stalled.closed
+    } finally {
+      stalled.socket.destroy()
+    }
+  })
+}
 
 test('a refused body within the drain limit is discarded, not buffered: the connection then serves the next request', async () => {
   sim.reset()
