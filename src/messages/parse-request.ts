@@ -29,19 +29,18 @@ export function parseJsonBody (text: string): unknown {
 /**
  * Whether JSON text opens more than `max` objects/arrays at once. A scan without recursion or
  * parsing; skipped (two native searches) when the text has too few brackets to nest that deep,
- * which is every ordinary request.
+ * which is every ordinary request. Strings are jumped over with native searches for their closing
+ * quote: a 250 MB batch, mostly prompt text, took a second char by char.
  */
 export function nestsDeeperThan (text: string, max: number): boolean {
   if (countUpTo(text, '{', max) + countUpTo(text, '[', max) <= max) return false
   let depth = 0
-  let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92 /* backslash */) i++
-      else if (c === 34 /* " */) inString = false
-    } else if (c === 34) {
-      inString = true
+    if (c === 34 /* " */) {
+      i = closingQuote(text, i)
+      // Unterminated: not JSON, which the parse after this rejects.
+      if (i === -1) return false
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
       if (++depth > max) return true
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
@@ -49,6 +48,16 @@ export function nestsDeeperThan (text: string, max: number): boolean {
     }
   }
   return false
+}
+
+/** Index of the quote that closes the string opening at `open`, or -1. */
+function closingQuote (text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0
+    while (text.charCodeAt(at - 1 - backslashes) === 92 /* backslash */) backslashes++
+    if (backslashes % 2 === 0) return at
+  }
+  return -1
 }
 
 /** Occurrences of `char` in `text`, counting no further than max + 1. */

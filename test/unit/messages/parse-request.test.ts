@@ -52,7 +52,10 @@ const DEPTHS: Array<[string, string, boolean]> = [
   ['brackets inside strings do not count', JSON.stringify({ s: '['.repeat(1000) + '{'.repeat(1000) }), false],
   ['escaped quotes do not end a string', JSON.stringify({ s: '\\"' + '['.repeat(500) }), false],
   ['many brackets side by side, shallow', '[' + '[1],'.repeat(5000) + '[1]]', false],
-  ['unbalanced closing brackets first', ']]]]' + deep(100), false]
+  ['unbalanced closing brackets first', ']]]]' + deep(100), false],
+  ['a string ending in a backslash ends at its quote', '[' + JSON.stringify('x\\') + ',' + deep(128) + ']', true],
+  ['long strings between brackets are skipped, not lost', '[' + ('"' + 'y'.repeat(10_000) + '",').repeat(50) + deep(128) + ']', true],
+  ['an unterminated string is left to the parse', '["never closed ' + deep(200), false]
 ]
 for (const [name, text, tooDeep] of DEPTHS) {
   test(`nesting: ${name} → ${tooDeep ? 'TL_ERR_TOO_DEEP' : 'parsed'}`, () => {
