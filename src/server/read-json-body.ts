@@ -8,6 +8,7 @@
 
 import type { FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
+import { StringDecoder } from 'node:string_decoder'
 import type { ErrorCode } from '../errors.js'
 import { GatewayError } from '../errors.js'
 import type { BodyBudget } from './body-budget.js'
@@ -34,7 +35,12 @@ export function jsonBodyParser (budget: BodyBudget, defaultLimit: number) {
 
 /** One body being read; its listeners are its bound methods (no closures per request). */
 class BodyRead {
-  readonly #chunks: Buffer[] = []
+  /**
+   * The body decoded chunk by chunk as it arrives: joining the text at the end is one copy, where
+   * concatenating the bytes and then decoding them held the process ~1.9 s for a 250 MB batch.
+   */
+  readonly #parts: string[] = []
+  readonly #decoder = new StringDecoder('utf8')
   #received = 0
   #drained = 0
   /** Set once the body is refused: answered when the rest of it has been read. */
@@ -78,13 +84,15 @@ class BodyRead {
     // A body without content-length (chunked) reserves as it arrives.
     const held = this.request.gw.bufferedBytes
     if (this.#received > held && !this.reserve(this.#received - held)) return this.refuse(this.overBudget(this.#received))
-    this.#chunks.push(chunk)
+    this.#parts.push(this.#decoder.write(chunk))
   }
 
   onEnd (): void {
     if (this.#refusal !== null) return this.settle(new RefusedBody(this.#refusal.code, this.#refusal.message, true))
-    const chunks = this.#chunks
-    this.settle(null, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, this.#received).toString('utf8'))
+    const rest = this.#decoder.end()
+    if (rest !== '') this.#parts.push(rest)
+    const parts = this.#parts
+    this.settle(null, parts.length === 1 ? parts[0] as string : parts.join(''))
   }
 
   onError (err: Error & { statusCode?: number }): void {
@@ -101,7 +109,7 @@ class BodyRead {
 
   refuse (err: GatewayError): void {
     this.#refusal = err
-    this.#chunks.length = 0
+    this.#parts.length = 0
     // What was reserved is no longer held: give it back at once, not when the answer is over.
     this.budget.release(this.request.gw.bufferedBytes)
     this.request.gw.bufferedBytes = 0
