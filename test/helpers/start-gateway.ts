@@ -41,6 +41,8 @@ export interface GatewayOptions {
   /** Environment the tenancy reads upstream keys from (default: process.env). */
   env?: Record<string, string>
   deps?: Partial<AppDeps>
+  /** prom-client's process metrics (event-loop lag, CPU, heap), as `npm start` exports them; off by default. */
+  defaultMetrics?: boolean
 }
 
 /**
@@ -64,7 +66,7 @@ export async function startGateway (options: GatewayOptions): Promise<StartedGat
   let current = await compileTestConfig(options.policyYaml ?? '{}', options.upstreamUrl, now())
   const outcomes: RequestOutcome[] = []
   const upstream = createUpstreamClient({ connectTimeoutMs: 2000 })
-  const metrics = createMetrics({ defaultMetrics: false, version: 'test' })
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false, version: 'test' })
   const cache = options.cache === undefined
     ? null
     : createCache({ redisUrl: options.cache === 'memory' ? null : options.cache.redisUrl }, () => current.cache, metrics)

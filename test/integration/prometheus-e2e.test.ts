@@ -86,7 +86,7 @@ async function traffic (client: Anthropic): Promise<void> {
 
 before(async () => {
   sim = await createSimulator()
-  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, cache: 'memory', tenancy: 'memory', env: { ANTHROPIC_API_KEY: 'sk-ant-gateway' } })
+  gw = await startGateway({ upstreamUrl: sim.url, policyYaml: POLICY, cache: 'memory', tenancy: 'memory', env: { ANTHROPIC_API_KEY: 'sk-ant-gateway' }, defaultMetrics: true })
 })
 
 after(async () => {
