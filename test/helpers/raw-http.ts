@@ -53,7 +53,8 @@ export async function rawExchange (url: string, head: string, options: RawOption
   return parseResponses(received.toString('utf8'), end)
 }
 
-function parseResponses (text: string, end: RawResponse['end']): RawResponse {
+/** The responses in `text` as received so far: interim statuses, then the final one's head and body. */
+export function parseResponses (text: string, end: RawResponse['end']): RawResponse {
   const statuses: number[] = []
   let rest = text
   let headers: Record<string, string> = {}

@@ -3,11 +3,11 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import { createSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
+import { rawExchange, requestHead } from '../helpers/raw-http.js'
 
 let sim: Simulator
 let gw: StartedGateway
@@ -25,36 +25,30 @@ after(async () => {
 const TEXT = 'héllo ✓ 𝄞 '.repeat(2000)
 const params = { model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: TEXT }] }
 
-/** Sends the body in two writes, cut inside the first multi-byte character past `after`, with a pause between them. */
-async function sendSplit (path: string, body: string): Promise<string> {
+/** Sends the body in two writes, cut inside a multi-byte character, with a pause between them; returns the final status. */
+async function sendSplit (path: string, body: string): Promise<number | undefined> {
   const bytes = Buffer.from(body)
-  let cut = Buffer.from(body.slice(0, body.indexOf('✓', 5000))).length + 1
-  if (cut >= bytes.length) cut = bytes.length >> 1
-  const { port, hostname } = new URL(gw.url)
-  const socket = connect(Number(port), hostname)
-  let text = ''
-  socket.on('data', (chunk: Buffer) => { text += chunk.toString('utf8') })
-  await new Promise<void>((resolve) => socket.once('connect', resolve))
-  socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\nconnection: close\r\n\r\n`)
-  socket.write(bytes.subarray(0, cut))
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  socket.write(bytes.subarray(cut))
-  await new Promise<void>((resolve) => socket.once('close', resolve))
-  return text
+  const cut = Buffer.byteLength(body.slice(0, body.indexOf('✓', 5000))) + 1
+  const head = requestHead('POST', path, { 'content-type': 'application/json', 'content-length': bytes.length, 'x-api-key': 'k', 'anthropic-version': '2023-06-01', connection: 'close' })
+  const res = await rawExchange(gw.url, head, {
+    onSocket: (socket) => {
+      socket.write(bytes.subarray(0, cut))
+      setTimeout(() => socket.write(bytes.subarray(cut)), 50)
+    }
+  })
+  return res.statuses.at(-1)
 }
 
 test('a character split between two segments reaches the upstream whole: Messages', async () => {
   sim.reset()
-  const answer = await sendSplit('/v1/messages', JSON.stringify(params))
-  assert.match(answer, /^HTTP\/1\.1 200 /)
+  assert.equal(await sendSplit('/v1/messages', JSON.stringify(params)), 200)
   const sent = JSON.parse(sim.requests.at(-1)?.body ?? '{}') as { messages: Array<{ content: string }> }
   assert.equal(sent.messages[0]?.content, TEXT)
 })
 
 test('a character split between two segments reaches the upstream whole: batch creation', async () => {
   sim.reset()
-  const answer = await sendSplit('/v1/messages/batches', JSON.stringify({ requests: [{ custom_id: 'a', params }] }))
-  assert.match(answer, /^HTTP\/1\.1 200 /)
+  assert.equal(await sendSplit('/v1/messages/batches', JSON.stringify({ requests: [{ custom_id: 'a', params }] })), 200)
   const sent = JSON.parse(sim.requests.at(-1)?.body ?? '{}') as { requests: Array<{ params: { messages: Array<{ content: string }> } }> }
   assert.equal(sent.requests[0]?.params.messages[0]?.content, TEXT)
 })

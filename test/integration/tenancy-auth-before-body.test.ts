@@ -13,7 +13,7 @@ import type { Simulator } from '../../src/simulator/server.js'
 import { sha256Hex } from '../../src/credential-digest.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import type { StartedGateway } from '../helpers/start-gateway.js'
-import { rawExchange, requestHead } from '../helpers/raw-http.js'
+import { parseResponses, rawExchange, requestHead } from '../helpers/raw-http.js'
 import { sumSamples } from '../helpers/metric-sample.js'
 
 const KEY = 'tlk-valid-key-of-research'
@@ -63,18 +63,12 @@ function stalledUpload (url: string, head: string, firstBytes: string, timeoutMs
     socket.on('error', () => {})
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8')
-      const match = /^HTTP\/1\.1 (\d{3})[^\r\n]*\r\n/.exec(text)
-      const headEnd = text.indexOf('\r\n\r\n')
-      if (match === null || headEnd < 0) return
-      const headers: Record<string, string> = {}
-      for (const line of text.slice(match[0].length, headEnd).split('\r\n')) {
-        const colon = line.indexOf(':')
-        if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      const body = text.slice(headEnd + 4)
-      if (Buffer.byteLength(body) < Number(headers['content-length'] ?? 0)) return
+      const { statuses, headers, body } = parseResponses(text, 'closed')
+      const status = statuses.find((code) => code >= 200)
+      // Its head is whole once content-length was read (every answer here has one), its body once that long.
+      if (status === undefined || headers['content-length'] === undefined || Buffer.byteLength(body) < Number(headers['content-length'])) return
       clearTimeout(timer)
-      resolve({ status: Number(match[1]), headers, body })
+      resolve({ status, headers, body })
     })
     socket.on('close', () => { clearTimeout(timer); reject(new Error(`closed without an answer; received: ${text.slice(0, 200)}`)) })
   })
