@@ -35,12 +35,15 @@ export function jsonBodyParser (budget: BodyBudget, defaultLimit: number) {
 
 /** One body being read; its listeners are its bound methods (no closures per request). */
 class BodyRead {
+  /** A body that came in one chunk (nearly every one) is decoded once at its end. */
+  #only: Buffer | null = null
   /**
-   * The body decoded chunk by chunk as it arrives: joining the text at the end is one copy, where
-   * concatenating the bytes and then decoding them held the process ~1.9 s for a 250 MB batch.
+   * From its second chunk on, a body is decoded as it arrives: joining the text at the end is one
+   * copy, where concatenating the bytes and then decoding them held the process ~1.9 s for a 250 MB
+   * batch.
    */
+  #decoder: StringDecoder | null = null
   readonly #parts: string[] = []
-  readonly #decoder = new StringDecoder('utf8')
   #received = 0
   #drained = 0
   /** Set once the body is refused: answered when the rest of it has been read. */
@@ -84,15 +87,20 @@ class BodyRead {
     // A body without content-length (chunked) reserves as it arrives.
     const held = this.request.gw.bufferedBytes
     if (this.#received > held && !this.reserve(this.#received - held)) return this.refuse(this.overBudget(this.#received))
+    if (this.#decoder === null) {
+      if (this.#only === null) { this.#only = chunk; return }
+      this.#decoder = new StringDecoder('utf8')
+      this.#parts.push(this.#decoder.write(this.#only))
+      this.#only = null
+    }
     this.#parts.push(this.#decoder.write(chunk))
   }
 
   onEnd (): void {
     if (this.#refusal !== null) return this.settle(new RefusedBody(this.#refusal.code, this.#refusal.message, true))
-    const rest = this.#decoder.end()
-    if (rest !== '') this.#parts.push(rest)
-    const parts = this.#parts
-    this.settle(null, parts.length === 1 ? parts[0] as string : parts.join(''))
+    if (this.#decoder === null) return this.settle(null, this.#only?.toString('utf8') ?? '')
+    this.#parts.push(this.#decoder.end())
+    this.settle(null, this.#parts.join(''))
   }
 
   onError (err: Error & { statusCode?: number }): void {
@@ -109,6 +117,7 @@ class BodyRead {
 
   refuse (err: GatewayError): void {
     this.#refusal = err
+    this.#only = null
     this.#parts.length = 0
     // What was reserved is no longer held: give it back at once, not when the answer is over.
     this.budget.release(this.request.gw.bufferedBytes)
